@@ -1,0 +1,175 @@
+"""One PFNN controller tick for N characters, as a TorchScript-able module (few Python ops per tick).
+
+State (per character, on the controller's device), updated in place by `forward`:
+  root_xz [N, 2], yaw [N], phase [N]
+  past    [N, 61, 10]  frames -60..0 of (x, z, facing x, facing z, 6 gait weights), world space
+  future  [N, 5, 10]   frames +10..+50, same columns (the last prediction, blended each tick)
+  joints  [N, J, 6]    previous frame's joint positions and velocities in the root frame
+"""
+from __future__ import annotations
+
+from typing import Tuple
+
+import torch
+from torch import nn
+
+from .features import FUTURE_SAMPLES, HEIGHT_SIDE_OFFSET, NUM_CONTACTS, NUM_GAITS, TRAJ_PAST, TRAJ_SAMPLES, TRAJ_STEP
+from .trajectory import bias_weights, blend_future, desired_from_gamepad, rotate_to_local, rotate_to_world, safe_normalise
+
+MODES = {"exact": 0, "nearest50": 1, "linear10": 2}
+HISTORY = TRAJ_PAST * TRAJ_STEP + 1      # 61 frames, the last one is "now"
+FUTURE_KEPT = TRAJ_SAMPLES - TRAJ_PAST - 1  # 5 future samples in the input
+
+
+def sample_heights(heights: torch.Tensor, terrain: torch.Tensor, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
+    """Bilinear heights of grid `heights` [R, C] at (x, z); terrain = (origin x, origin z, 1 / cell).
+
+    Queries outside the grid clamp to its border, like `HeightField.sample`.
+    """
+    rows, cols = heights.shape[0], heights.shape[1]
+    u = ((x - terrain[0]) * terrain[2]).clamp(0.0, cols - 1.0)
+    v = ((z - terrain[1]) * terrain[2]).clamp(0.0, rows - 1.0)
+    c0 = u.floor().clamp(max=cols - 2.0)
+    r0 = v.floor().clamp(max=rows - 2.0)
+    fu, fv = u - c0, v - r0
+    i00 = r0.long() * cols + c0.long()
+    flat = heights.reshape(-1)
+    h00, h01 = flat[i00], flat[i00 + 1]
+    h10, h11 = flat[i00 + cols], flat[i00 + cols + 1]
+    top = h00 + (h01 - h00) * fu
+    bot = h10 + (h11 - h10) * fu
+    return top + (bot - top) * fv
+
+
+def quat_exp(v: torch.Tensor) -> torch.Tensor:
+    """Log-quaternion (axis * angle / 2) [..., 3] -> unit quaternion (w, x, y, z) [..., 4]."""
+    half = v.norm(p=2, dim=-1, keepdim=True)
+    sinc = torch.where(half > 1e-6, torch.sin(half) / half.clamp(min=1e-6), 1.0 - half * half / 6.0)
+    return torch.cat([torch.cos(half), v * sinc], dim=-1)
+
+
+class PFNNTick(nn.Module):
+    """Advance N characters by one frame. `net` is a PFNN (eager or the artifact's TorchScript)."""
+
+    def __init__(self, net: nn.Module, offsets: torch.Tensor, gait_speeds: torch.Tensor, mode: int = 0,
+                 bias_pos: float = 1.5, bias_dir: float = 2.0, fps: float = 60.0) -> None:
+        super().__init__()
+        self.net = net
+        j = offsets.shape[0]
+        self.num_joints = j
+        self.mode = mode
+        self.fps = fps
+        self.traj_step = TRAJ_STEP
+        self.future_samples = FUTURE_SAMPLES
+        self.future_kept = FUTURE_KEPT
+        self.num_contacts = NUM_CONTACTS
+        self.side = HEIGHT_SIDE_OFFSET
+        self.register_buffer("offsets", offsets.float().clone())
+        self.register_buffer("gait_speeds", gait_speeds.float().clone())
+        self.register_buffer("w_pos", bias_weights(FUTURE_KEPT, bias_pos, torch.device("cpu")))
+        self.register_buffer("w_dir", bias_weights(FUTURE_KEPT, bias_dir, torch.device("cpu")))
+        self.register_buffer("sample_frames", torch.tensor([i * TRAJ_STEP for i in range(TRAJ_PAST + 1)]))
+
+    def forward(self, pads: torch.Tensor, heights: torch.Tensor, terrain: torch.Tensor,
+                root_xz: torch.Tensor, yaw: torch.Tensor, phase: torch.Tensor, past: torch.Tensor,
+                future: torch.Tensor, joints: torch.Tensor
+                ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        n = pads.shape[0]
+        j = self.num_joints
+        pads = torch.nan_to_num(pads, 0.0, 0.0, 0.0)
+        pads = torch.cat([pads[:, :4].clamp(-1.0, 1.0), pads[:, 4:].clamp(0.0, 1.0)], dim=1)
+        facing = torch.stack([torch.sin(yaw), torch.cos(yaw)], dim=-1)
+
+        # 1. desired trajectory from the pad, blended into the predicted future
+        want_vel, want_dir, want_gait = desired_from_gamepad(pads, facing, self.gait_speeds)
+        step_s = self.traj_step / self.fps
+        fut_pos, fut_dir = blend_future(future[:, :, 0:2], future[:, :, 2:4], root_xz, want_vel, want_dir,
+                                        self.w_pos, self.w_dir, step_s)
+        fut_gait = future[:, :, 4:] + (want_gait.unsqueeze(1) - future[:, :, 4:]) * self.w_pos.view(1, -1, 1)
+        cur_gait = past[:, -1, 4:] + (want_gait - past[:, -1, 4:]) * 0.1
+
+        # 2. network input in the root frame
+        hist = past.index_select(1, self.sample_frames)  # [N, 7, 10]; the last is "now"
+        now = torch.cat([root_xz, facing, cur_gait], dim=-1).unsqueeze(1)
+        samples = torch.cat([hist[:, :-1], now, torch.cat([fut_pos, fut_dir, fut_gait], dim=-1)], dim=1)
+        rel = samples[:, :, 0:2] - root_xz.unsqueeze(1)
+        loc_pos = rotate_to_local(rel, yaw)
+        loc_dir = rotate_to_local(samples[:, :, 2:4], yaw)
+        right = torch.stack([-samples[:, :, 3], samples[:, :, 2]], dim=-1) * self.side
+        px = torch.stack([samples[:, :, 0] + right[:, :, 0], samples[:, :, 0], samples[:, :, 0] - right[:, :, 0]], -1)
+        pz = torch.stack([samples[:, :, 1] + right[:, :, 1], samples[:, :, 1], samples[:, :, 1] - right[:, :, 1]], -1)
+        root_h = sample_heights(heights, terrain, root_xz[:, 0], root_xz[:, 1])
+        traj_h = sample_heights(heights, terrain, px, pz) - root_h.view(-1, 1, 1)
+        x = torch.cat([loc_pos.reshape(n, -1), loc_dir.reshape(n, -1), samples[:, :, 4:].reshape(n, -1),
+                       traj_h.reshape(n, -1), joints[:, :, 0:3].reshape(n, -1), joints[:, :, 3:6].reshape(n, -1)], 1)
+
+        # 3. predict
+        if self.mode == 1:
+            y = self.net.forward_nearest50(x, phase)
+        elif self.mode == 2:
+            y = self.net.forward_linear10(x, phase)
+        else:
+            y = self.net(x, phase)
+        y = torch.nan_to_num(y, 0.0, 0.0, 0.0)
+
+        # 4. move the root, advance the phase (standing still: no drift, slow phase)
+        stand = cur_gait[:, 0]
+        moving = ((1.0 - stand) * 10.0).clamp(0.0, 1.0).unsqueeze(-1)
+        step = rotate_to_world(y[:, 0:2].clamp(-0.5, 0.5), yaw) * moving
+        new_xz = root_xz + step
+        new_yaw = yaw + y[:, 2].clamp(-0.5, 0.5)
+        amount = (1.0 - stand).clamp(0.0, 1.0).pow(0.25) * 0.9 + 0.1
+        new_phase = torch.remainder(phase + y[:, 3].clamp(0.0, 0.1) * amount, 1.0)
+        new_dir = torch.stack([torch.sin(new_yaw), torch.cos(new_yaw)], dim=-1)
+
+        # 5. write the state back
+        fs = self.future_samples
+        fk = self.future_kept
+        o = 8
+        pred_pos = rotate_to_world(y[:, o:o + 2 * fs].view(n, fs, 2), new_yaw) \
+            + new_xz.unsqueeze(1)
+        o += 2 * fs
+        pred_dir = rotate_to_world(y[:, o:o + 2 * fs].view(n, fs, 2), new_yaw)
+        pred_dir = safe_normalise(pred_dir, new_dir.unsqueeze(1).expand_as(pred_dir))
+        o += 2 * fs
+        past.copy_(torch.cat([past[:, 1:], torch.cat([new_xz, new_dir, cur_gait], -1).unsqueeze(1)], 1))
+        future.copy_(torch.cat([pred_pos[:, :fk], pred_dir[:, :fk], fut_gait], dim=-1))
+        root_xz.copy_(new_xz)
+        yaw.copy_(torch.atan2(torch.sin(new_yaw), torch.cos(new_yaw)))
+        phase.copy_(new_phase)
+        jpos = y[:, o:o + 3 * j].view(n, j, 3)
+        jvel = y[:, o + 3 * j:o + 6 * j].view(n, j, 3)
+        joints.copy_(torch.cat([jpos, jvel], dim=-1))
+        jrot = y[:, o + 6 * j:o + 9 * j].view(n, j, 3)
+
+        # 6. the pose
+        ground = sample_heights(heights, terrain, new_xz[:, 0], new_xz[:, 1])
+        root_position = torch.stack([new_xz[:, 0], ground, new_xz[:, 1]], dim=-1)
+        half = yaw * 0.5
+        zero = torch.zeros_like(half)
+        root_rotation = torch.stack([torch.cos(half), zero, torch.sin(half), zero], dim=-1)
+        local_positions = torch.cat([jpos[:, :1], self.offsets[1:].unsqueeze(0).expand(n, j - 1, 3)], dim=1)
+        local_rotations = quat_exp(jrot)
+        contacts = y[:, 4:4 + self.num_contacts].clamp(0.0, 1.0)
+        traj_h = sample_heights(heights, terrain, samples[:, :, 0], samples[:, :, 1])
+        trajectory = torch.stack([samples[:, :, 0], traj_h, samples[:, :, 1]], dim=-1)
+        return root_position, root_rotation, local_positions, local_rotations, contacts, trajectory
+
+
+def initial_state(n: int, num_joints: int, rest_joints: torch.Tensor, device: torch.device
+                  ) -> dict[str, torch.Tensor]:
+    """State tensors of N characters standing at the origin facing +Z (rest_joints [J, 6])."""
+    past = torch.zeros(n, HISTORY, 4 + NUM_GAITS, device=device)
+    past[:, :, 3] = 1.0
+    past[:, :, 4] = 1.0
+    future = torch.zeros(n, FUTURE_KEPT, 4 + NUM_GAITS, device=device)
+    future[:, :, 3] = 1.0
+    future[:, :, 4] = 1.0
+    return {
+        "root_xz": torch.zeros(n, 2, device=device),
+        "yaw": torch.zeros(n, device=device),
+        "phase": torch.zeros(n, device=device),
+        "past": past,
+        "future": future,
+        "joints": rest_joints.to(device).float().expand(n, num_joints, 6).clone(),
+    }
