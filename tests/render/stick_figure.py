@@ -1,0 +1,86 @@
+"""A self-contained test controller: a stick figure whose root walks with the left stick.
+
+Stick right (+x) moves it toward world -X (screen right for the default camera behind a +Z-facing
+character), stick up (+y) toward +Z, at up to SPEED m/s. It turns to face its velocity and swings its legs.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+import neuropuppet as npp
+from neuropuppet import plugins
+
+SPEED = 2.0
+
+SKELETON = npp.Skeleton(
+    names=("Hips", "Spine", "Head", "LeftUpLeg", "LeftFoot", "RightUpLeg", "RightFoot", "LeftArm", "RightArm"),
+    parents=np.array([-1, 0, 1, 0, 3, 0, 5, 1, 1]),
+    offsets=np.array([[0, 0.95, 0], [0, 0.5, 0], [0, 0.3, 0], [0.12, 0, 0], [0, -0.9, 0], [-0.12, 0, 0],
+                      [0, -0.9, 0], [0.2, 0.1, 0], [-0.2, 0.1, 0]], np.float32),
+)
+
+
+def _yaw_quat(angle: torch.Tensor) -> torch.Tensor:
+    return torch.stack([torch.cos(angle / 2), torch.zeros_like(angle), torch.sin(angle / 2), torch.zeros_like(angle)], -1)
+
+
+def _pitch_quat(angle: torch.Tensor) -> torch.Tensor:
+    return torch.stack([torch.cos(angle / 2), torch.sin(angle / 2), torch.zeros_like(angle), torch.zeros_like(angle)], -1)
+
+
+class StickFigure:
+    name = "stick"
+    api_version = npp.PLUGIN_API_VERSION
+    channels = frozenset({npp.Channel.GAMEPAD})
+    description = "test stick figure driven by the left stick"
+
+    def __init__(self, batch_size: int, device: torch.device) -> None:
+        self.skeleton, self.batch_size, self.device = SKELETON, batch_size, torch.device(device)
+        self.pose = npp.PoseBatch.rest(SKELETON, batch_size, self.device)
+        self.phase = torch.zeros(batch_size)
+        self.facing = torch.zeros(batch_size)
+        self.reset()
+
+    @classmethod
+    def default_artifact(cls) -> Path | None:
+        return None
+
+    @classmethod
+    def from_artifact(cls, artifact: Any, *, batch_size: int = 1, device: Any = None, **options: Any) -> "StickFigure":
+        return cls(batch_size, device or "cpu")
+
+    def reset(self, indices: Sequence[int] | None = None) -> None:
+        idx = slice(None) if indices is None else list(indices)
+        spacing = torch.arange(self.batch_size, dtype=torch.float32) * 1.5
+        self.pose.root_position[idx] = 0.0
+        self.pose.root_position[idx, 0] = spacing[idx] - spacing.mean()
+        self.phase[idx] = 0.0
+        self.facing[idx] = 0.0
+
+    def step(self, inputs: npp.TickInputs) -> npp.PoseBatch:
+        pad = inputs.gamepad
+        velocity = torch.stack([-pad[:, 0], torch.zeros_like(pad[:, 0]), pad[:, 1]], -1) * SPEED
+        speed = velocity.norm(dim=-1)
+        self.pose.root_position += velocity * inputs.dt
+        moving = speed > 1e-3
+        self.facing = torch.where(moving, torch.atan2(velocity[:, 0], velocity[:, 2]), self.facing)
+        self.phase += speed * inputs.dt * 3.0
+        self.pose.root_rotation[:] = _yaw_quat(self.facing)
+        swing = torch.sin(self.phase) * 0.6 * (speed / SPEED).clamp(max=1.0)
+        self.pose.local_rotations[:, 3] = _pitch_quat(swing)
+        self.pose.local_rotations[:, 5] = _pitch_quat(-swing)
+        forward = torch.stack([torch.sin(self.facing), torch.zeros_like(self.facing), torch.cos(self.facing)], -1)
+        steps = torch.arange(6, dtype=torch.float32)[None, :, None] * 0.2
+        self.pose.extras["trajectory"] = self.pose.root_position[:, None] + velocity[:, None] * steps \
+            + forward[:, None] * 0.0
+        self.pose.extras["contacts"] = torch.stack([(swing <= 0).float(), (swing > 0).float()], -1)
+        return self.pose
+
+
+def register() -> None:
+    """Make `stick` available to `npp.make` / the CLI in this process."""
+    plugins.register("controller", StickFigure.name, StickFigure)
