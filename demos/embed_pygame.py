@@ -53,7 +53,8 @@ def main(argv: list[str] | None = None) -> npp.PoseArrays:
         pose = hero.interpolated(runtime.alpha)              # 2. read the pose (numpy)
         joints = pose_world_positions(pose)[0]               # [J, 3] world joint positions
         screen.fill((30, 32, 36))
-        to_px = lambda p: (320 + 40 * (p[0] - pose.root_position[0, 0]), 240 - 40 * (p[2] - pose.root_position[0, 2]))  # noqa: E731
+        cx, cz = pose.root_position[0, 0], pose.root_position[0, 2]
+        to_px = lambda p: (float(320 + 40 * (p[0] - cx)), float(240 - 40 * (p[2] - cz)))  # noqa: E731  top-down view
         for j, parent in enumerate(pose.skeleton.parents):
             if parent >= 0:
                 pygame.draw.line(screen, (230, 200, 120), to_px(joints[parent]), to_px(joints[j]), 3)

@@ -201,6 +201,9 @@ def _read_metadata_zip(path: Path) -> str:
             names = [n for n in z.namelist() if n.endswith("/" + METADATA_NAME) or n.endswith("extra/" + METADATA_NAME)]
             if not names:
                 raise ArtifactError(f"{path}: not a neuropuppet artifact (no embedded {METADATA_NAME})")
+            damaged = z.testzip()  # CRC-32 of every entry: catches flipped bytes torch would load silently
+            if damaged is not None:
+                raise ArtifactError(f"{path}: file is corrupted (checksum mismatch in {damaged})")
             return z.read(names[0]).decode("utf-8")
     except zipfile.BadZipFile:
         raise ArtifactError(f"{path}: file is truncated or corrupted (not a valid archive)") from None

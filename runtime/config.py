@@ -83,6 +83,8 @@ def _convert(tp: Any, value: Any, source: str, key: str) -> Any:
             return value
         raise fail("one of " + ", ".join(repr(a) for a in args))
     if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            raise fail("a mapping")
         return load_dataclass(tp, value, source, key + ".")
     if origin in (list, tuple, typing.Sequence) or tp in (list, tuple):
         if not isinstance(value, list):
