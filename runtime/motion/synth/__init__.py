@@ -1,0 +1,42 @@
+"""Deterministic (seeded) synthetic motion generators, written out as BVH files plus sidecar labels.
+
+    generate(kind, out, minutes, seed) -> written paths
+
+Kinds: biped (locomotion over terrain), quadruped (dog gaits), gaze (eye/head saccades and
+pursuit), music (WAV with beat-synchronous upper-body gestures). Each kind's module documents
+what it models and its limits. The same seed gives byte-identical files.
+"""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from ...errors import NeuropuppetError
+from .common import FPS, plan_clips
+
+KINDS = ("biped", "quadruped", "gaze", "music")
+
+
+def generate(kind: str, out: Path, minutes: float, seed: int = 0, progress: bool = True) -> list[Path]:
+    """Write `minutes` of synthetic `kind` data into folder `out` as clips of 20-60 s.
+
+    Returns the written files (per clip: `.bvh`, `.labels.npz`, plus `.terrain.npz` for
+    locomotion and `.wav` for music). Raises NeuropuppetError for an unknown kind or bad minutes.
+    """
+    if kind not in KINDS:
+        raise NeuropuppetError(f"unknown synthetic data kind {kind!r}; choose one of: {', '.join(KINDS)}")
+    if not (isinstance(minutes, (int, float)) and np.isfinite(minutes) and minutes > 0):
+        raise NeuropuppetError(f"minutes must be a positive number, got {minutes!r}")
+    module = importlib.import_module(f".{kind}", __name__)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    clips = plan_clips(kind, minutes, int(seed), FPS)
+    bar = tqdm(clips, desc=f"synth {kind}", unit="clip", disable=not progress)
+    for clip in bar:
+        bar.set_postfix_str(f"{clip.name} ({clip.frames / FPS:.0f} s)")
+        written += module.write_clip(out, clip.name, np.random.default_rng(clip.seed), clip.frames, FPS)
+    return written
