@@ -167,12 +167,23 @@ def quat_from_euler(angles: np.ndarray, order: str = "ZYX") -> np.ndarray:
     ("Zrotation Yrotation Xrotation" -> order "ZYX").
     """
     order = _check_order(order)
-    angles = np.asarray(angles, dtype=np.float64)
-    q = None
-    for i, axis in enumerate(order):
-        qi = quat_from_axis_angle(_axis_vectors(axis), angles[..., i])
-        q = qi if q is None else quat_mul(q, qi)
-    return q
+    half = np.moveaxis(np.asarray(angles, dtype=np.float64) * 0.5, -1, 0)
+    cos, sin = np.cos(half), np.sin(half)
+    # Multiply the three elementary rotations component-wise (w, x, y, z as separate arrays).
+    w, v = cos[0], [0.0, 0.0, 0.0]
+    v[AXES[order[0]]] = sin[0]
+    for i in (1, 2):
+        k = AXES[order[i]]
+        c, s = cos[i], sin[i]
+        # (w, v) * (c, s e_k) = (w c - s v_k, c v + w s e_k + s v x e_k)
+        cross = [0.0, 0.0, 0.0]
+        cross[(k + 1) % 3] = v[(k + 2) % 3] * s
+        cross[(k + 2) % 3] = -v[(k + 1) % 3] * s
+        new_w = w * c - v[k] * s
+        v = [v[a] * c + cross[a] + (w * s if a == k else 0.0) for a in range(3)]
+        w = new_w
+    shape = np.shape(w)
+    return np.stack([np.broadcast_to(x, shape) for x in (w, *v)], axis=-1)
 
 
 def _axis_matrix(axis: int, angle: np.ndarray) -> np.ndarray:
