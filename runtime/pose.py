@@ -89,18 +89,24 @@ class PoseBatch:
         )
 
     def to_numpy(self) -> "PoseArrays":
-        """Copy to host memory as float32 numpy arrays (the hand-off to renderers and games)."""
+        """Copy to host memory as float32 numpy arrays (the hand-off to renderers and games).
+
+        Always a copy: the arrays stay valid after later ticks reuse this batch's buffers.
+        """
         return PoseArrays(
             self.skeleton,
-            *(t.detach().to("cpu", torch.float32).numpy() for t in
-              (self.root_position, self.root_rotation, self.local_positions, self.local_rotations)),
-            {k: v.detach().to("cpu", torch.float32).numpy() for k, v in self.extras.items()},
+            *(_host(t) for t in (self.root_position, self.root_rotation, self.local_positions, self.local_rotations)),
+            {k: _host(v) for k, v in self.extras.items()},
         )
 
     def is_finite(self) -> bool:
         """True when no core tensor holds NaN or inf (one device sync: call it in checks, not per tick)."""
         return all(bool(torch.isfinite(t).all()) for t in
                    (self.root_position, self.root_rotation, self.local_positions, self.local_rotations))
+
+
+def _host(t: torch.Tensor) -> np.ndarray:
+    return t.detach().to("cpu", torch.float32, copy=True).numpy()
 
 
 @dataclass

@@ -138,7 +138,7 @@ class Runtime:
     def __init__(self, tick_rate: float = 60.0, *, max_ticks_per_frame: int = 5,
                  terrain: HeightField | None = None) -> None:
         self.clock = FixedTimestep(tick_rate, max_ticks_per_frame)
-        self.terrain = terrain
+        self.terrain = terrain if terrain is not None else HeightField.flat()  # controllers reading terrain get ground
         self.groups: list[CharacterGroup] = []
         self.tick_count = 0
         self.last_tick_seconds = 0.0

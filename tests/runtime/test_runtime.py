@@ -125,3 +125,15 @@ def test_crowd_is_one_batched_group(toy):
     rt.tick()
     assert g.pose.root_position.shape == (50, 3)
     assert g.interpolated(0.5).local_rotations.shape == (50, 3, 4)
+
+
+def test_handed_off_poses_are_not_overwritten_by_later_ticks(toy):
+    rt = npp.Runtime(60)
+    g = rt.spawn("toy", input=ScriptedGamepad(wobbly_stick))
+    rt.tick()
+    first = g.interpolated(1.0)
+    kept = first.root_position.copy()
+    for _ in rt.run(10):
+        pass
+    assert np.array_equal(first.root_position, kept)
+    assert not np.array_equal(g.interpolated(1.0).root_position, kept)
