@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
@@ -27,6 +28,7 @@ CMU_SCALE = 2.54 / 0.45 / 100.0  # metres per CMU cgspeed BVH unit (ASF length u
 
 _POSITION = {"xposition": 0, "yposition": 1, "zposition": 2}
 _ROTATION = {"xrotation": "X", "yrotation": "Y", "zrotation": "Z"}
+_CHUNK = 4096  # frames per Euler-conversion chunk
 _CANONICAL = {"xposition": "Xposition", "yposition": "Yposition", "zposition": "Zposition",
               "xrotation": "Xrotation", "yrotation": "Yrotation", "zrotation": "Zrotation"}
 
@@ -183,26 +185,34 @@ def _locate_frame_error(lines: list[str], first: int, frames: int, width: int, p
                                        f"{seen} frame lines present")
 
 
-def _read_frames(lines: list[str], first: int, frames: int, width: int, path: str) -> np.ndarray:
-    if frames == 0:
-        return np.zeros((0, width))
-    body = lines[first:first + frames]
-    if width == 0:
-        return np.zeros((frames, 0))
+def _read_all_lines(path: str) -> list[str]:
+    return Path(path).read_bytes().decode("utf-8", errors="replace").splitlines()
+
+
+def _read_frames(stream: TextIO, frames: int, width: int, path: str, first: int) -> np.ndarray:
+    """The frame block as [frames, width], read straight from the open file (no copy of the text).
+
+    On any problem the file is scanned line by line to name the offending line.
+    """
+    if frames == 0 or width == 0:
+        return np.zeros((frames, width))
     try:
-        data = np.loadtxt(body, dtype=np.float64, ndmin=2, comments=None)
+        data = np.loadtxt(stream, dtype=np.float64, ndmin=2, comments=None, max_rows=frames)
     except ValueError:
-        raise _locate_frame_error(lines, first, frames, width, path) from None
-    if data.shape[0] < frames and len(lines) > first + frames:
-        # Blank lines inside the block: read the rest once more, skipping them.
-        body = [l for l in lines[first:] if l.strip()][:frames]
-        try:
-            data = np.loadtxt(body, dtype=np.float64, ndmin=2, comments=None)
-        except ValueError:
-            raise _locate_frame_error(lines, first, frames, width, path) from None
-    if data.shape[0] != frames or data.shape[1] != width or not np.isfinite(data).all():
-        raise _locate_frame_error(lines, first, frames, width, path)
+        data = None
+    if data is None or data.shape != (frames, width) or not np.isfinite(data).all():
+        raise _locate_frame_error(_read_all_lines(path), first, frames, width, path)
     return data
+
+
+def _read_header(stream: TextIO) -> list[str]:
+    """Lines up to and including 'Frame Time:' (or all lines if the file has none)."""
+    lines = []
+    for line in stream:
+        lines.append(line.rstrip("\n"))
+        if line.lstrip().lower().startswith("frame time"):
+            break
+    return lines
 
 
 def read_bvh(path: str | Path, scale: float = 1.0) -> Motion:
@@ -213,14 +223,21 @@ def read_bvh(path: str | Path, scale: float = 1.0) -> Motion:
     """
     path = str(path)
     try:
-        raw = Path(path).read_bytes()
+        # Universal newlines: \r\n, \r and \n all end a line.
+        stream = open(path, "r", encoding="utf-8", errors="replace", newline=None)
     except OSError as e:
         raise MotionDataError(f"{path}: cannot read BVH file ({e.strerror or e})") from None
-    text = raw.decode("utf-8", errors="replace")
-    lines = text.splitlines()  # handles \r\n, \r and \n alike
-    motion_at, frames, frame_time, first = _split_header(lines, path)
+    with stream:
+        lines = _read_header(stream)
+        motion_at, frames, frame_time, first = _split_header(lines, path)
+        joints, end_sites = _parse_hierarchy(lines[:motion_at], path)
+        width = sum(len(j.channels) for j in joints)
+        data = _read_frames(stream, frames, width, path, first)
+    return _build_motion(joints, end_sites, data, frame_time, scale)
 
-    tok = _Tokens(lines[:motion_at], path)
+
+def _parse_hierarchy(lines: list[str], path: str) -> tuple[list[_Joint], dict[int, np.ndarray]]:
+    tok = _Tokens(lines, path)
     tok.expect("HIERARCHY")
     word, line = tok.next("ROOT")
     if word.upper() != "ROOT":
@@ -238,10 +255,13 @@ def read_bvh(path: str | Path, scale: float = 1.0) -> Motion:
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         raise _fail(path, None, f"bad hierarchy: duplicate joint names {', '.join(dupes)}")
+    return joints, end_sites
 
-    width = sum(len(j.channels) for j in joints)
-    data = _read_frames(lines, first, frames, width, path)
 
+def _build_motion(joints: list[_Joint], end_sites: dict[int, np.ndarray], data: np.ndarray, frame_time: float,
+                  scale: float) -> Motion:
+    frames = len(data)
+    names = [j.name for j in joints]
     offsets = np.stack([j.offset for j in joints]) * scale
     skeleton = Skeleton(tuple(names), np.array([j.parent for j in joints]), offsets,
                         {k: (v * scale).astype(np.float32) for k, v in end_sites.items()})
@@ -264,8 +284,10 @@ def read_bvh(path: str | Path, scale: float = 1.0) -> Motion:
             js.append(j)
             cols.append(rot_cols)
     for order, (js, cols) in by_order.items():
-        angles = np.deg2rad(data[:, np.array(cols)])  # [T, len(js), 3]
-        rotations[:, js] = quat_from_euler(angles, order)
+        cols_arr = np.array(cols)
+        for start in range(0, frames, _CHUNK):  # chunks keep the temporaries small
+            stop = min(start + _CHUNK, frames)
+            rotations[start:stop, js] = quat_from_euler(np.deg2rad(data[start:stop, cols_arr]), order)
     channels = tuple(tuple(_CANONICAL[c] for c in j.channels) for j in joints)
     return Motion(skeleton, positions, rotations, frame_time, channels)
 
