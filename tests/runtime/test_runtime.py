@@ -137,3 +137,19 @@ def test_handed_off_poses_are_not_overwritten_by_later_ticks(toy):
         pass
     assert np.array_equal(first.root_position, kept)
     assert not np.array_equal(g.interpolated(1.0).root_position, kept)
+
+
+def test_controller_runs_the_same_from_both_artifact_backends(toy, tmp_path):
+    import torch
+    from neuropuppet.artifacts import save_artifact
+    from toy_controller import ToyNet, toy_metadata
+
+    torch.manual_seed(3)
+    net = ToyNet()
+    streams = []
+    for suffix in (".pt", ".pt2"):
+        path = save_artifact(net, tmp_path / f"toy{suffix}", toy_metadata())
+        rt = npp.Runtime(60)
+        g = rt.spawn("toy", count=2, artifact=path, input=ScriptedGamepad(wobbly_stick))
+        streams.append(pose_stream(rt, g, 120))
+    np.testing.assert_allclose(streams[0], streams[1], rtol=1e-5, atol=1e-5)
