@@ -47,14 +47,22 @@ class Bindings:
 
     def key_codes(self) -> dict[str, list[int]]:
         """Slot -> pygame key codes (names were checked at load time)."""
-        import pygame
-        return {slot: [pygame.key.key_code(k) for k in keys] for slot, keys in self.keyboard.items()}
+        return {slot: [_key_code(k) for k in keys] for slot, keys in self.keyboard.items()}
+
+
+def _key_code(name: str) -> int:
+    """pygame's code for a key name (ValueError when unknown); works before pygame.init()."""
+    import warnings
+
+    import pygame
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")      # "pygame.init() has not been called": names resolve anyway
+        return pygame.key.key_code(name)
 
 
 def _key_ok(name: str) -> bool:
-    import pygame
     try:
-        pygame.key.key_code(name)
+        _key_code(name)
         return True
     except ValueError:
         return False
