@@ -187,13 +187,25 @@ def _clean_contacts(contact: np.ndarray, min_swing: int, min_stance: int) -> np.
     return c
 
 
-def _limit_stance(contact: np.ndarray, root_xz: np.ndarray, max_travel: np.ndarray) -> np.ndarray:
-    """Lift the foot early where the root travels more than `max_travel[start]` metres in one stance."""
+def _limit_stance(contact: np.ndarray, root_xz: np.ndarray, max_travel: np.ndarray, step_frames: int = 9
+                  ) -> np.ndarray:
+    """Take a step where the root travels more than `max_travel` metres during one stance.
+
+    The foot lifts for `step_frames` frames and lands again to start a fresh stance.
+    """
     c = contact.copy()
     step = np.concatenate([[0.0], np.linalg.norm(np.diff(root_xz, axis=0), axis=-1)])
     for s, e in _intervals(c):
-        travel = np.cumsum(step[s:e + 1]) - step[s]
-        c[s:e + 1] &= travel <= max_travel[s]
+        start = s
+        while start <= e:
+            travel = np.cumsum(step[start:e + 1]) - step[start]
+            over = np.nonzero(travel > max_travel[start])[0]
+            if len(over) == 0:
+                break
+            lift = start + int(over[0])
+            c[lift:min(lift + step_frames, e + 1)] = False
+            start = lift + step_frames
+        c[e] = c[e] or e == len(c) - 1
     return c
 
 
