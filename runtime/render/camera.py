@@ -43,7 +43,7 @@ class FollowCamera:
     target: np.ndarray = field(default_factory=lambda: np.array([0.0, 1.0, 0.0]))
     yaw: float = 0.0            # radians about +Y
     pitch: float = 0.3          # radians above the horizon
-    distance: float = 5.0
+    distance: float = 4.0
     fov_y: float = 50.0
     aspect: float = 16 / 9
     near: float = 0.05

@@ -26,11 +26,11 @@ BACKGROUND = (0.62, 0.72, 0.82)
 
 @dataclass
 class DrawStyle:
-    bone_radius: float = 0.035
-    joint_radius: float = 0.045
+    bone_radius: float = 0.045
+    joint_radius: float = 0.05
     head_radius: float = 0.11
     light_dir: tuple[float, float, float] = (-0.4, -1.0, -0.3)
-    ambient: tuple[float, float, float] = (0.35, 0.37, 0.42)
+    ambient: tuple[float, float, float] = (0.28, 0.30, 0.36)
     ground_colors: tuple[tuple[float, float, float], tuple[float, float, float]] = ((0.55, 0.55, 0.52),
                                                                                    (0.40, 0.40, 0.38))
     fog_distance: float = 60.0

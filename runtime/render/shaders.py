@@ -29,7 +29,8 @@ void main() {
     vec3 x = normalize(cross(helper, y));
     vec3 z = cross(x, y);
     // caps (|y| outside [0,1]) keep their radius-sized extent; the shaft stretches to the bone length
-    float along = in_position.y < 0.0 ? in_position.y * bone_radius
+    // a zero-length "bone" is a joint sphere: the whole unit sphere scales by the radius
+    float along = (in_position.y < 0.0 || len < 1e-6) ? in_position.y * bone_radius
                 : (in_position.y > 1.0 ? len + (in_position.y - 1.0) * bone_radius : in_position.y * len);
     vec3 world = bone_start + x * in_position.x * bone_radius + z * in_position.z * bone_radius + y * along;
     v_normal = x * in_normal.x + y * in_normal.y + z * in_normal.z;
