@@ -84,3 +84,23 @@ def test_benchmark_reports_frame_times_for_1_and_100_characters():
     r = benchmark.run(width=64, height=48, frames=2, verbose=False)
     assert r["empty_ms"] > 0 and r["characters_1_ms"] > 0
     assert r["characters_100_ms"] > r["characters_1_ms"], "100 characters should cost more than 1"
+
+
+def test_render_a_scene_with_hilly_terrain(tmp_path):
+    scene = tmp_path / "scene.yaml"
+    scene.write_text("terrain: {kind: hills, size: 40, height: 1.5}\n"
+                     "characters:\n  - controller: stick\n    count: 2\n")
+    out = tmp_path / "hills.png"
+    assert main(["render", "--scene", str(scene), "--seconds", "1", "--fps", "5", "--width", "200",
+                 "--height", "120", "--out", str(out)]) == 0
+    frame = iio.imread(out)
+    assert character_mask(frame).sum() > 20
+    ground = frame[70:, :].astype(np.int32)
+    assert ground.std() > 8, "terrain not drawn"
+
+
+def test_scene_with_a_bad_key_is_a_clear_error(tmp_path, capsys):
+    scene = tmp_path / "scene.yaml"
+    scene.write_text("characters:\n  - controller: stick\n    cuont: 2\n")
+    assert main(["render", "--scene", str(scene), "--out", str(tmp_path / "a.gif")]) == 2
+    assert "cuont" in capsys.readouterr().err

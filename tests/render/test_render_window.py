@@ -63,3 +63,12 @@ def test_unplugging_stops_the_character_and_replugging_resumes(session):
     replugged = root[phase == "replugged"]
     assert seen[phase == "replugged"][-1]
     assert replugged[-1, 0] < unplugged[-1, 0] - 0.2, "character did not resume after the pad came back"
+
+
+def test_resizing_the_window_renders_at_the_new_size(session):
+    frame = session["resized_frame"]
+    assert tuple(session["size"]) == (400, 300) and frame.shape == (300, 400, 3)
+    assert float(session["camera_aspect"]) == pytest.approx(400 / 300)
+    mask = character_mask(frame)
+    assert mask.sum() > 50, "character not drawn after resize"
+    assert frame[-1].std() > 0 and frame[:, -1].std() > 0, "new area of the window left unrendered"

@@ -22,7 +22,7 @@ from neuropuppet.input.virtual_joystick import VirtualGamepad
 from neuropuppet.render.app import App
 from neuropuppet.render.window import Window
 
-PHASES = (("right", 24), ("unplugged", 24), ("replugged", 24))
+PHASES = (("right", 24), ("unplugged", 24), ("replugged", 24), ("resized", 8))
 
 
 def main(out: str) -> None:
@@ -36,7 +36,8 @@ def main(out: str) -> None:
     hero = runtime.spawn("stick", input=GamepadInput(controls.read))
     app = App(runtime, window, controls)
     app.camera.follow_rate = 0.0          # fixed camera: the character must move across the screen
-    record: dict[str, list] = {"root": [], "phase": [], "frames": [], "frame_phase": [], "pad_seen": []}
+    record: dict[str, list] = {"root": [], "phase": [], "frames": [], "frame_phase": [], "pad_seen": [],
+                               "resized_frame": []}
     schedule = [name for name, n in PHASES for _ in range(n)]
 
     def on_frame(app: App, info) -> None:
@@ -45,7 +46,9 @@ def main(out: str) -> None:
         record["root"].append(hero.pose.root_position[0].numpy().copy())
         record["phase"].append(phase)
         record["pad_seen"].append(controls.pad.name is not None)
-        if info.index % 8 == 7:           # read the back buffer before the swap
+        if phase == "resized":
+            record["resized_frame"] = [window.read()]
+        elif info.index % 8 == 7:           # read the back buffer before the swap
             record["frames"].append(window.read())
             record["frame_phase"].append(phase)
         nxt = schedule[info.index + 1] if info.index + 1 < len(schedule) else None
@@ -54,12 +57,16 @@ def main(out: str) -> None:
         elif nxt == "replugged" and phase != nxt:
             pad.attach()
             pad.set_stick("left", 1.0, 0.0)
+        elif nxt == "resized" and phase != nxt:
+            pad.set_stick("left", 0.0, 0.0)
+            pygame.Window.from_display_module().size = (400, 300)   # like dragging the window corner
 
     pad.set_stick("left", 1.0, 0.0)
     pygame.event.pump()
     frames = app.run(max_frames=len(schedule), on_frame=on_frame)
     np.savez(out, root=np.array(record["root"]), phase=np.array(record["phase"]), frames=np.array(record["frames"]),
              frame_phase=np.array(record["frame_phase"]), pad_seen=np.array(record["pad_seen"]),
+             resized_frame=record["resized_frame"][0], camera_aspect=app.camera.aspect,
              size=np.array(window.size), n=frames, gl=str(window.ctx.info["GL_VERSION"]))
     pad.detach()
     app.close()
