@@ -89,8 +89,8 @@ class SceneRenderer:
         self.lit = shaders.program(ctx, shaders.BONE_VS, shaders.LIT_FS)
         self.ground = shaders.program(ctx, shaders.GROUND_VS, shaders.GROUND_FS)
         self.lines = shaders.program(ctx, shaders.LINE_VS, shaders.LINE_FS)
-        self._capsule = self._instanced(*meshes.capsule())
-        self._sphere = self._instanced(*meshes.sphere())
+        self._capsule = self._instanced(*meshes.capsule(3, 10))
+        self._sphere = self._instanced(*meshes.sphere(6, 10))
         self._ground_vao = self._static_mesh(*(meshes.height_field_mesh(terrain) if terrain is not None
                                                else meshes.ground_plane()))
         self._line_vbo = ctx.buffer(reserve=64 * 24, dynamic=True)

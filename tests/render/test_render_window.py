@@ -72,3 +72,30 @@ def test_resizing_the_window_renders_at_the_new_size(session):
     mask = character_mask(frame)
     assert mask.sum() > 50, "character not drawn after resize"
     assert frame[-1].std() > 0 and frame[:, -1].std() > 0, "new area of the window left unrendered"
+
+
+PLAY_SCRIPT = """
+import sys, stick_figure
+from neuropuppet.input.virtual_joystick import VirtualGamepad
+from neuropuppet.cli import main
+stick_figure.register()
+pad = VirtualGamepad().attach()
+pad.set_stick("left", 0.0, 1.0)
+code = main(["play", "stick", "--width", "320", "--height", "240", "--max-frames", "40", "--record", sys.argv[1]])
+pad.detach()
+sys.exit(code)
+"""
+
+
+def test_play_command_opens_a_window_and_records_the_pad(tmp_path):
+    if shutil.which("xvfb-run") is None:
+        pytest.skip("xvfb-run is not installed (apt install xvfb): cannot open a real window headless")
+    rec = tmp_path / "play.npz"
+    env = {**os.environ, "SDL_AUDIODRIVER": "dummy", "PYTHONPATH": str(HERE)}
+    proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 640x480x24", sys.executable, "-c", PLAY_SCRIPT,
+                           str(rec)], env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    assert "played 40 frames" in proc.stdout
+    with np.load(rec) as f:
+        pads = f["gamepad"]
+    assert len(pads) > 0 and np.allclose(pads[:, 0, 1], 1.0), "left stick up should reach every recorded tick"
