@@ -28,3 +28,4 @@ class PFNNTrainConfig:
     seed: int = 1234
     threads: int = 2                    # torch CPU threads per process
     report_seconds: float = 10.0        # length of each held-out rollout in the report
+    ship_to: str = ""                   # folder to copy the artifact and report into (+ SHA256SUMS)

@@ -150,7 +150,10 @@ def load_clip(path: Path, scale: float | None = None) -> ClipData:
             near = np.clip(np.round(src).astype(int), 0, len(f["phase"]) - 1)
             gait = f["gait"][near].astype(np.float32) if "gait" in f else None
             contacts = f["contacts"][near].astype(np.float32) if "contacts" in f else None
-            phase = f["phase"][near].astype(np.float32) if "phase" in f else None
+            phase = f["phase"][near].astype(np.float64) if "phase" in f else None
+            if phase is not None and phase.max() > 1.0 + 1e-6:  # radians, not cycles
+                phase = np.mod(phase / (2 * np.pi), 1.0)
+            phase = None if phase is None else phase.astype(np.float32)
     if contacts is None:
         contacts = derive_contacts(wp, motion.skeleton, terrain)
     if phase is None:

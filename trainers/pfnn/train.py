@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import time
 from pathlib import Path
 from typing import Any, ClassVar
@@ -11,6 +12,7 @@ import numpy as np
 import torch
 import torch.distributed as dist
 
+from neuropuppet.artifacts import write_checksums
 from neuropuppet.config import config_to_dict
 from neuropuppet.controller import PLUGIN_API_VERSION
 from neuropuppet.controllers.pfnn.export import export_pfnn
@@ -51,6 +53,15 @@ def ensure_data(cfg: PFNNTrainConfig) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         synth.generate("biped", folder, cfg.synth_minutes, cfg.synth_seed)
     return folder
+
+
+def ship(workdir: Path, folder: Path) -> Path:
+    """Copy pfnn.pt, report.md and report.json from `workdir` into `folder` and write its SHA256SUMS."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("pfnn.pt", "report.md", "report.json"):
+        shutil.copyfile(workdir / name, folder / name)
+    write_checksums(folder)
+    return folder / "pfnn.pt"
 
 
 class PFNNTrainer:
@@ -193,6 +204,8 @@ class PFNNTrainer:
                         training_config=config_to_dict(cfg), data_fingerprint=fp,
                         metrics={k: v for k, v in metrics.items() if k != "quality"})
             report_path = write_pfnn_report(self.workdir, metrics, history, model)
+            if cfg.ship_to:
+                ship(self.workdir, Path(cfg.ship_to))
         if world > 1:
             dist.barrier()
         return TrainResult(artifact, report_path, {**metrics, "history": history,
