@@ -99,12 +99,16 @@ def quat_from_rotvec(r: np.ndarray) -> np.ndarray:
 
 def quat_to_rotvec(q: np.ndarray) -> np.ndarray:
     """Rotation vector (axis * angle, angle in [0, pi]) of q."""
-    return 2.0 * quat_log(quat_abs(q))
+    return 2.0 * quat_log(q)
 
 
 def quat_log(q: np.ndarray) -> np.ndarray:
-    """Quaternion logarithm of unit q: axis * angle / 2, [..., 3] (PFNN's joint-rotation encoding)."""
-    q = quat_normalize(q)
+    """Quaternion logarithm: axis * angle / 2, [..., 3] (PFNN's joint-rotation encoding).
+
+    Taken of the representative with w >= 0 (same rotation), so |log| <= pi/2 and
+    `quat_exp(quat_log(q)) == quat_abs(q)`.
+    """
+    q = quat_abs(quat_normalize(q))
     s = np.linalg.norm(q[..., 1:], axis=-1, keepdims=True)
     half = np.arctan2(s, q[..., :1])
     # half/s -> 1 as s -> 0 (w > 0); use the series to stay exact near identity.
@@ -280,9 +284,12 @@ def quat_between(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     # Opposite vectors: rotate by pi about any axis perpendicular to u.
     other = np.where(np.abs(u[..., :1]) < 0.9, np.array([1.0, 0.0, 0.0]), np.array([0.0, 1.0, 0.0]))
     perp = np.cross(u, other)
-    opposite = w < 1e-8
+    # Near-opposite vectors are still well handled by (1 + u.v, u x v): the cross product is then
+    # tiny but perpendicular to u. Only (numerically) exact opposites need the fallback axis.
+    opposite = (w * w + np.sum(xyz * xyz, axis=-1, keepdims=True)) < 1e-24
     q = np.where(opposite, np.concatenate([np.zeros_like(w), perp], -1), np.concatenate([w, xyz], -1))
-    return quat_normalize(q)
+    norm = np.linalg.norm(q, axis=-1, keepdims=True)
+    return q / np.where(norm > 0.0, norm, 1.0)  # no eps clamp: a tiny q is still a valid direction
 
 
 def quat_from_yaw(angle: np.ndarray | float) -> np.ndarray:

@@ -87,8 +87,9 @@ def quat_from_sixd(d: torch.Tensor) -> torch.Tensor:
 
 
 def quat_log(q: torch.Tensor) -> torch.Tensor:
-    """Quaternion logarithm of unit q: axis * angle / 2, [..., 3]."""
+    """Quaternion logarithm of the w >= 0 representative of q: axis * angle / 2, [..., 3]."""
     q = quat_normalize(q)
+    q = torch.where(q[..., :1] < 0.0, -q, q)
     s = torch.linalg.norm(q[..., 1:], dim=-1, keepdim=True)
     half = torch.atan2(s, q[..., :1])
     scale = torch.where(s > 1e-6, half / torch.clamp(s, min=1e-12), 1.0 + s * s / 6.0)
