@@ -23,7 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Open a window and drive the character with a gamepad or the keyboard "
                                    "(WASD/arrows move, Shift runs, C crouches, IJKL or mouse drag orbit the "
                                    "camera; F1 overlays, P pause, N step, Esc quit). With --headless no window "
-                                   "opens and root positions are printed once per simulated second.")
+                                   "opens and root positions are printed once per simulated second; input then "
+                                   "comes from --input, else a built-in walk/turn/stop stick pattern.")
     add_runtime_arguments(p)
     p.add_argument("--headless", action="store_true", help="no window: simulate and print root positions")
     p.add_argument("--seconds", type=float, default=10.0, help="simulated seconds for --headless (default 10)")

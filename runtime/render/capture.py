@@ -73,8 +73,7 @@ def write_frames(frames: Iterator[np.ndarray], out: str | Path, fps: float = 30.
         if suffix == ".gif":
             iio.imwrite(out, stack, duration=1000.0 / fps, loop=0)
         else:
-            iio.imwrite(out, stack, fps=fps, codec="libx264", plugin="pyav") if _has_pyav() else \
-                _write_mp4_ffmpeg(out, stack, fps)
+            _write_mp4(out, stack, fps)
         return [out]
     if suffix == ".png" and "%" not in out.name:
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -98,15 +97,7 @@ def write_frames(frames: Iterator[np.ndarray], out: str | Path, fps: float = 30.
     return written
 
 
-def _has_pyav() -> bool:
-    try:
-        import av  # noqa: F401
-        return True
-    except ImportError:
-        return False
-
-
-def _write_mp4_ffmpeg(out: Path, stack: np.ndarray, fps: float) -> None:
+def _write_mp4(out: Path, stack: np.ndarray, fps: float) -> None:
     import imageio.v2 as iio2
     with iio2.get_writer(out, fps=fps, codec="libx264", macro_block_size=8) as writer:
         for frame in stack:

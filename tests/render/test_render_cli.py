@@ -104,3 +104,22 @@ def test_scene_with_a_bad_key_is_a_clear_error(tmp_path, capsys):
     scene.write_text("characters:\n  - controller: stick\n    cuont: 2\n")
     assert main(["render", "--scene", str(scene), "--out", str(tmp_path / "a.gif")]) == 2
     assert "cuont" in capsys.readouterr().err
+
+
+def test_render_mp4(tmp_path):
+    pytest.importorskip("imageio_ffmpeg", reason="MP4 output needs the optional imageio-ffmpeg (neuropuppet[video])")
+    import imageio.v2 as iio2
+    out = tmp_path / "walk.mp4"
+    assert main(["render", "stick", "--seconds", "1", "--fps", "10", "--width", "160", "--height", "96",
+                 "--out", str(out)]) == 0
+    with iio2.get_reader(out) as reader:
+        frames = [f for f in reader]
+    assert len(frames) == 10 and frames[0].shape == (96, 160, 3) and frames[-1].std() > 10
+
+
+def test_mp4_without_imageio_ffmpeg_suggests_gif(tmp_path, monkeypatch, capsys):
+    import sys
+    monkeypatch.setitem(sys.modules, "imageio_ffmpeg", None)   # as if not installed
+    assert main(["render", "stick", "--seconds", "0.2", "--out", str(tmp_path / "a.mp4")]) == 2
+    err = capsys.readouterr().err
+    assert "imageio-ffmpeg" in err and ".gif" in err
