@@ -50,7 +50,6 @@ def test_skeleton_is_cmu_like():
         assert np.array_equal(skel.parents, cmu.skeleton.parents)
     else:
         print(f"CMU files absent at {MOCAP}: compared joint count only")
-    rest = np.zeros((1, 31, 3))
     from neuropuppet.motion.synth._quat import forward_kinematics, identity
     _, world = forward_kinematics(skel.parents, skel.offsets[None].astype(float), identity(1, 31))
     height = world[0, skel.index("Head"), 1] + skel.end_sites[skel.index("Head")][1] - (
@@ -67,7 +66,7 @@ def test_feet_do_not_slide_during_contact(clip):
         assert down.mean() > 0.2, f"{name} is hardly ever in contact"
         speed = np.linalg.norm(np.diff(foot[:, [0, 2]], axis=0), axis=1) * motion.fps
         assert speed[down].mean() < 0.01, f"{name} slides {speed[down].mean():.4f} m/s in contact"
-        assert np.percentile(speed[down], 98) < 0.01
+        assert np.percentile(speed[down], 99) < 0.005 and speed[down].max() < 0.05
         swing_speed = speed[~labels["contacts"][1:, column]].mean()
         assert swing_speed > 0.5, "feet should move between contacts"
 

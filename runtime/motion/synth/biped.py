@@ -205,7 +205,7 @@ def _limit_stance(contact: np.ndarray, root_xz: np.ndarray, max_travel: np.ndarr
             lift = start + int(over[0])
             c[lift:min(lift + step_frames, e + 1)] = False
             start = lift + step_frames
-        c[e] = c[e] or e == len(c) - 1
+    c[-1] = contact[-1]
     return c
 
 
@@ -315,6 +315,46 @@ def _two_bone_ik(hip: np.ndarray, target: np.ndarray, pole: np.ndarray) -> tuple
     return Q.frame(pole, hip - knee), Q.frame(pole, knee - ankle)
 
 
+def _pelvis_height(left: "FootTrack", right: "FootTrack", root_xz: np.ndarray, root_q: np.ndarray,
+                   pelvis: np.ndarray, dt: float) -> np.ndarray:
+    """Hips height: `pelvis` metres above the feet's mean ground, lowered (smoothly) where a leg
+    could not reach its ankle target, never more than 0.25 m."""
+    feet_y = 0.5 * (left.ankle[:, 1] + right.ankle[:, 1]) - ANKLE_HEIGHT
+    hips_y = smooth_exponential(feet_y, 0.08, dt) + pelvis
+    lowest = hips_y - 0.25
+
+    def reach_limit(margin: float) -> np.ndarray:
+        limit = np.full(len(hips_y), np.inf)
+        for foot, side in ((left, 1.0), (right, -1.0)):
+            hip_rel = Q.rotate(root_q, HIP_OFFSET * np.array([side, 1, 1]))
+            dh = np.linalg.norm(foot.ankle[:, [0, 2]] - (root_xz + hip_rel[:, [0, 2]]), axis=-1)
+            reach = (THIGH + SHIN) * margin
+            limit = np.minimum(limit, foot.ankle[:, 1] + np.sqrt(np.maximum(reach ** 2 - dh ** 2, 0.0)) - hip_rel[:, 1])
+        return limit
+
+    hips_y = np.minimum(hips_y, reach_limit(0.98))
+    hips_y = np.convolve(np.pad(hips_y, 3, mode="edge"), np.ones(7) / 7, mode="valid")
+    return np.maximum(np.minimum(hips_y, reach_limit(0.99)), lowest)
+
+
+def _overstretched(foot: "FootTrack", root_pos: np.ndarray, root_q: np.ndarray, side: float) -> np.ndarray:
+    """Frames where the ankle target lies beyond the leg's length from the hip joint."""
+    hip = root_pos + Q.rotate(root_q, HIP_OFFSET * np.array([side, 1, 1]))
+    return np.linalg.norm(foot.ankle - hip, axis=-1) > (THIGH + SHIN) * 0.999
+
+
+def _step_at(contact: np.ndarray, trouble: np.ndarray, step_frames: int) -> np.ndarray:
+    """End each stance at its first `trouble` frame and lift the foot for `step_frames` frames."""
+    c = contact.copy()
+    for s, e in _intervals(contact):
+        bad = np.nonzero(trouble[s:e + 1])[0]
+        if len(bad):
+            first = s + int(bad[0])
+            c[first:min(first + step_frames, e + 1)] = False
+    c[0] = c[-1] = True
+    return c
+
+
 def generate_clip(rng: np.random.Generator, frames: int, fps: int = FPS, rough: float = 1.0
                   ) -> tuple[np.ndarray, np.ndarray, HeightField, dict[str, np.ndarray]]:
     """One clip: local positions [T,31,3], local rotations [T,31,4] (wxyz), terrain, labels."""
@@ -326,7 +366,7 @@ def generate_clip(rng: np.random.Generator, frames: int, fps: int = FPS, rough: 
     velocity = speed[:, None] * np.stack([np.sin(heading), np.cos(heading)], -1)
     root_xz = np.concatenate([[[0.0, 0.0]], np.cumsum(velocity[:-1] * dt, axis=0)])
 
-    freq = cmd.weights @ np.array([0.0] * len(_GAIT_NAMES)) + sum(
+    freq = sum(
         cmd.weights[:, g] * (GAITS[n].freq_base + GAITS[n].freq_slope * speed) for g, n in enumerate(_GAIT_NAMES))
     phase_unwrapped = rng.uniform(0, 2 * np.pi) + np.concatenate([[0.0], np.cumsum(2 * np.pi * freq[:-1] * dt)])
     still = np.clip(1.0 - speed / 0.3, 0.0, 1.0)
@@ -347,36 +387,28 @@ def generate_clip(rng: np.random.Generator, frames: int, fps: int = FPS, rough: 
     clearance = _style_mix(cmd.weights, "clearance")
     roll_max = 0.25 + 0.35 * np.clip(speed / 3.0, 0, 1)
     lateral = 0.09 + 0.03 * cmd.weights[:, _GAIT_NAMES.index("crouch")]
-    left = _foot_track(terrain, contact_l, root_xz, facing, +1.0, clearance, roll_max, lateral)
-    right = _foot_track(terrain, contact_r, root_xz, facing, -1.0, clearance, roll_max, lateral)
 
-    # pelvis: height from the feet, bob with the cycle, lowered where a leg cannot reach
-    mid_stance = phase_unwrapped - np.pi * duty
-    bob = _style_mix(cmd.weights, "bob") * np.cos(2 * mid_stance) * (1 - still)
-    feet_y = 0.5 * (left.ankle[:, 1] + right.ankle[:, 1]) - ANKLE_HEIGHT
-    ground_y = smooth_exponential(feet_y, 0.08, dt)
-    hips_y = ground_y + _style_mix(cmd.weights, "pelvis") + bob
-    lowest = hips_y - 0.25
     moving = 1 - still
     twist = 0.12 * np.clip(speed / 2.0, 0, 1) * np.sin(phase_unwrapped) * moving
     lean = _style_mix(cmd.weights, "lean")
     turn_roll = -np.clip(0.08 * cmd.turn_rate * speed, -0.2, 0.2)
     root_q = Q.mul(Q.about("y", facing + twist), Q.mul(Q.about("x", 0.3 * lean), Q.about("z", turn_roll)))
-    for foot, side in ((left, 1.0), (right, -1.0)):
-        hip_rel = Q.rotate(root_q, HIP_OFFSET * np.array([side, 1, 1]))
-        dh = np.linalg.norm(foot.ankle[:, [0, 2]] - (root_xz + hip_rel[:, [0, 2]]), axis=-1)
-        reach = (THIGH + SHIN) * 0.98
-        limit = foot.ankle[:, 1] + np.sqrt(np.maximum(reach ** 2 - dh ** 2, 0.0)) - hip_rel[:, 1]
-        hips_y = np.minimum(hips_y, limit)
-    kernel = np.ones(7) / 7
-    hips_y = np.convolve(np.pad(hips_y, 3, mode="edge"), kernel, mode="valid")
-    for foot, side in ((left, 1.0), (right, -1.0)):
-        hip_rel = Q.rotate(root_q, HIP_OFFSET * np.array([side, 1, 1]))
-        dh = np.linalg.norm(foot.ankle[:, [0, 2]] - (root_xz + hip_rel[:, [0, 2]]), axis=-1)
-        limit = foot.ankle[:, 1] + np.sqrt(np.maximum(((THIGH + SHIN) * 0.99) ** 2 - dh ** 2, 0.0)) - hip_rel[:, 1]
-        hips_y = np.minimum(hips_y, limit)
-    hips_y = np.maximum(hips_y, lowest)
-    root_pos = np.stack([root_xz[:, 0], hips_y, root_xz[:, 1]], -1)
+    mid_stance = phase_unwrapped - np.pi * duty
+    bob = _style_mix(cmd.weights, "bob") * np.cos(2 * mid_stance) * (1 - still)
+    pelvis = _style_mix(cmd.weights, "pelvis") + bob
+
+    # plant the feet, place the pelvis; where a planted leg still cannot reach, step earlier
+    for _ in range(4):
+        left = _foot_track(terrain, contact_l, root_xz, facing, +1.0, clearance, roll_max, lateral)
+        right = _foot_track(terrain, contact_r, root_xz, facing, -1.0, clearance, roll_max, lateral)
+        hips_y = _pelvis_height(left, right, root_xz, root_q, pelvis, dt)
+        root_pos = np.stack([root_xz[:, 0], hips_y, root_xz[:, 1]], -1)
+        over_l = _overstretched(left, root_pos, root_q, +1.0) & contact_l
+        over_r = _overstretched(right, root_pos, root_q, -1.0) & contact_r
+        if not (over_l.any() or over_r.any()):
+            break
+        contact_l = _step_at(contact_l, over_l, int(0.15 * fps))
+        contact_r = _step_at(contact_r, over_r, int(0.15 * fps))
 
     skel = biped_skeleton()
     J = skel.num_joints
