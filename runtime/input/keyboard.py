@@ -76,10 +76,12 @@ class PadAndKeyboard:
     def __init__(self, keyboard: KeyboardMouse, pad: "object | None" = None) -> None:
         self.keyboard, self.pad = keyboard, pad
         self.last = GamepadState()      # the latest merged state (the app's camera reads the right stick)
+        self.reads = 0                  # how many times `read` ran (the app reads itself when no tick did)
 
     def read(self) -> GamepadState:
         pad_state = self.pad.read() if self.pad is not None else None
         self.last = merge(pad_state, self.keyboard.read())
+        self.reads += 1
         return self.last
 
 

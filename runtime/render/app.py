@@ -64,8 +64,9 @@ class App:
         """One frame: advance the simulation by the real elapsed time, then draw it."""
         for event in pygame.event.get():
             self.handle_event(event)
+        reads = self.controls.reads
         ticks = self.runtime.advance(frame_seconds)
-        if not self.runtime.groups:  # nothing samples input: keep the camera responsive anyway
+        if self.controls.reads == reads:  # paused, or no group samples the pad: the camera still turns
             self.controls.read()
         state = self.controls.last
         orbit_from_pad(self.camera, float(state.axes[2]), float(state.axes[3]), frame_seconds)
