@@ -31,7 +31,7 @@ import numpy as np
 
 from ..skeleton import Skeleton
 from . import _quat as Q
-from .biped import _clean_contacts, _intervals, _limit_stance, _smoothstep
+from .biped import _clean_contacts, _intervals, _limit_stance, _smoothstep, _step_at
 from .common import FPS, crossfade, local_positions, save_npz, write_motion_bvh
 
 GAIT_NAMES = ("idle", "walk", "pace", "trot", "canter", "sit", "stand", "jump")
@@ -179,10 +179,15 @@ def generate_clip(rng: np.random.Generator, frames: int, fps: int = FPS):
     _, world = Q.forward_kinematics(skel.parents, local_positions(skel, root_pos), rot)
     clearance = mix("clearance") + 0.2 * jump
     for k, leg in enumerate(LEGS):
-        target = _paw_track(contacts[leg], root_xz, facing, np.array(_PAW_REST[leg]), clearance)
-        wrist = target + np.array([0.0, META + PAW, 0.0])
         upper, lower, meta = _LEG_JOINTS[leg]
         hip = world[:, idx(upper)]
+        for _ in range(4):  # where a planted paw is out of reach, take a step instead of slipping
+            target = _paw_track(contacts[leg], root_xz, facing, np.array(_PAW_REST[leg]), clearance)
+            wrist = target + np.array([0.0, META + PAW, 0.0])
+            over = (np.linalg.norm(wrist - hip, axis=-1) > (UPPER + LOWER) * 0.999) & contacts[leg]
+            if not over.any():
+                break
+            contacts[leg] = _step_at(contacts[leg], over, int(0.1 * fps))
         fwd = np.stack([np.sin(facing), np.zeros(frames), np.cos(facing)], -1)
         pole = -fwd if leg[1] == "F" else fwd
         up_w, low_w = _ik(hip, wrist, pole, UPPER, LOWER)
