@@ -36,17 +36,36 @@ def ground_height(x: np.ndarray, z: np.ndarray, ground: HeightField | None) -> n
 
 def foot_contacts(world_positions: np.ndarray, foot_joints: Sequence[int], fps: float,
                   height_threshold: float = 0.1, velocity_threshold: float = 0.5,
-                  ground: HeightField | None = None) -> np.ndarray:
+                  ground: HeightField | None = None, min_seconds: float = 0.0) -> np.ndarray:
     """Which feet touch the ground, [T, F] bool.
 
     A foot joint is in contact on frame t when its height above the ground is below
     `height_threshold` metres AND its speed (3D, central difference) is below
     `velocity_threshold` m/s. `ground` is a height field (default: flat ground at y = 0).
+    `min_seconds` > 0 removes flicker: contact and flight runs shorter than it are merged into
+    their neighbours (short gaps filled first, then short contacts dropped).
     """
     feet = np.asarray(world_positions, dtype=np.float64)[:, list(foot_joints)]  # [T, F, 3]
     height = feet[..., 1] - ground_height(feet[..., 0], feet[..., 2], ground)
     speed = np.linalg.norm(finite_velocity(feet, fps), axis=-1)
-    return (height < height_threshold) & (speed < velocity_threshold)
+    contacts = (height < height_threshold) & (speed < velocity_threshold)
+    min_frames = int(round(min_seconds * fps))
+    if min_frames > 1:
+        for f in range(contacts.shape[1]):
+            contacts[:, f] = _drop_short_runs(_drop_short_runs(contacts[:, f], False, min_frames), True, min_frames)
+    return contacts
+
+
+def _drop_short_runs(signal: np.ndarray, value: bool, min_frames: int) -> np.ndarray:
+    """Flip interior runs of `value` shorter than `min_frames` (runs touching either end are kept)."""
+    out = signal.copy()
+    edges = np.flatnonzero(np.diff(signal.astype(np.int8))) + 1
+    starts = np.concatenate([[0], edges])
+    stops = np.concatenate([edges, [len(signal)]])
+    for a, b in zip(starts, stops):
+        if signal[a] == value and b - a < min_frames and a > 0 and b < len(signal):
+            out[a:b] = not value
+    return out
 
 
 # ---------------------------------------------------------------- phase

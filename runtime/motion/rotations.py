@@ -13,12 +13,6 @@ AXES = {"X": 0, "Y": 1, "Z": 2}
 _EPS = 1e-8
 
 
-def _axis_vectors(axis: str) -> np.ndarray:
-    v = np.zeros(3)
-    v[AXES[axis]] = 1.0
-    return v
-
-
 def quat_identity(shape: tuple[int, ...] = ()) -> np.ndarray:
     """Identity quaternions of shape [*shape, 4]."""
     q = np.zeros(tuple(shape) + (4,))

@@ -48,6 +48,19 @@ def test_foot_contacts_height_and_speed() -> None:
     assert not foot_contacts(world + [0, 0.5, 0], [0], fps, 0.1, 0.5).any()
 
 
+def test_foot_contacts_min_seconds_removes_flicker() -> None:
+    fps = 10.0
+    height = np.full(30, 0.02)
+    height[10:12] = 0.5  # 0.2 s hop: too short to count as flight
+    height[20:30] = 0.5
+    height[24] = 0.02  # one-frame touch while in the air
+    world = np.stack([np.zeros(30), height, np.zeros(30)], -1)[:, None]
+    raw = foot_contacts(world, [0], fps, velocity_threshold=100.0)[:, 0]
+    clean = foot_contacts(world, [0], fps, velocity_threshold=100.0, min_seconds=0.3)[:, 0]
+    assert not raw[10:12].any() and raw[24]
+    assert clean[:20].all() and not clean[20:].any()
+
+
 def test_phase_zero_at_left_pi_at_right_linear_between() -> None:
     t, period = 200, 40
     frames = np.arange(t)
