@@ -16,12 +16,18 @@ from neuropuppet.input.virtual_joystick import VirtualGamepad, find_sdl_library
 
 @pytest.fixture(scope="module")
 def sdl():
+    saved = {k: os.environ.get(k) for k in ("SDL_VIDEODRIVER", "SDL_AUDIODRIVER")}
     os.environ.setdefault("SDL_VIDEODRIVER", "dummy")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
     pygame.display.init()
     pygame.joystick.init()
     yield
     pygame.joystick.quit()
+    for k, v in saved.items():  # later tests start real displays (Xvfb) in subprocesses
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
 
 
 def test_virtual_pad_is_read_as_a_game_controller_with_neuropuppet_signs(sdl):

@@ -23,7 +23,8 @@ def session(tmp_path_factory) -> dict:
     if shutil.which("xvfb-run") is None:
         pytest.skip("xvfb-run is not installed (apt install xvfb): cannot open a real window headless")
     out = tmp_path_factory.mktemp("window") / "session.npz"
-    env = {**os.environ, "SDL_AUDIODRIVER": "dummy", "PYTHONPATH": str(HERE)}
+    env = {k: v for k, v in os.environ.items() if k != "SDL_VIDEODRIVER"}  # the real (Xvfb) video driver
+    env.update(SDL_AUDIODRIVER="dummy", PYTHONPATH=str(HERE))
     env.pop("DISPLAY", None)
     proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 640x480x24", sys.executable,
                            str(HERE / "window_session.py"), str(out)],
@@ -91,7 +92,8 @@ def test_play_command_opens_a_window_and_records_the_pad(tmp_path):
     if shutil.which("xvfb-run") is None:
         pytest.skip("xvfb-run is not installed (apt install xvfb): cannot open a real window headless")
     rec = tmp_path / "play.npz"
-    env = {**os.environ, "SDL_AUDIODRIVER": "dummy", "PYTHONPATH": str(HERE)}
+    env = {k: v for k, v in os.environ.items() if k != "SDL_VIDEODRIVER"}  # the real (Xvfb) video driver
+    env.update(SDL_AUDIODRIVER="dummy", PYTHONPATH=str(HERE))
     proc = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 640x480x24", sys.executable, "-c", PLAY_SCRIPT,
                            str(rec)], env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
