@@ -6,25 +6,53 @@ Core API (stable):
     PoseBatch / PoseArrays       the shared pose every controller emits
     Channel, TickInputs, GamepadState, Button, Axis
     load_artifact / save_artifact / ArtifactMetadata
+
+Names are imported on first use, so `import neuropuppet` (and the CLI's --help) stays fast.
 """
-from .artifacts import Artifact, ArtifactMetadata, load_artifact, read_metadata, save_artifact
-from .channels import Axis, Button, Channel, GamepadState, TickInputs
-from .clock import FixedTimestep
-from .controller import PLUGIN_API_VERSION, Controller
-from .errors import (ArtifactError, ConfigError, InputError, MotionDataError, NeuropuppetError,
-                     PluginError)
-from .motion.skeleton import Skeleton
-from .pose import PoseArrays, PoseBatch
-from .runtime import CharacterGroup, Runtime, make
-from .terrain import HeightField
-from .trainer import Trainer, TrainResult
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-__all__ = [
-    "Artifact", "ArtifactMetadata", "load_artifact", "read_metadata", "save_artifact",
-    "Axis", "Button", "Channel", "GamepadState", "TickInputs", "FixedTimestep",
-    "PLUGIN_API_VERSION", "Controller", "Trainer", "TrainResult",
-    "ArtifactError", "ConfigError", "InputError", "MotionDataError", "NeuropuppetError", "PluginError",
-    "Skeleton", "PoseArrays", "PoseBatch", "CharacterGroup", "Runtime", "make", "HeightField",
-]
+_EXPORTS = {
+    "artifacts": ("Artifact", "ArtifactMetadata", "load_artifact", "read_metadata", "save_artifact"),
+    "channels": ("Axis", "Button", "Channel", "GamepadState", "TickInputs"),
+    "clock": ("FixedTimestep",),
+    "controller": ("PLUGIN_API_VERSION", "Controller"),
+    "errors": ("ArtifactError", "ConfigError", "InputError", "MotionDataError", "NeuropuppetError", "PluginError"),
+    "motion.skeleton": ("Skeleton",),
+    "pose": ("PoseArrays", "PoseBatch"),
+    "runtime": ("CharacterGroup", "Runtime", "make"),
+    "terrain": ("HeightField",),
+    "trainer": ("Trainer", "TrainResult"),
+}
+_WHERE = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'neuropuppet' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + __all__)
+
+
+if TYPE_CHECKING:
+    from .artifacts import Artifact, ArtifactMetadata, load_artifact, read_metadata, save_artifact
+    from .channels import Axis, Button, Channel, GamepadState, TickInputs
+    from .clock import FixedTimestep
+    from .controller import PLUGIN_API_VERSION, Controller
+    from .errors import ArtifactError, ConfigError, InputError, MotionDataError, NeuropuppetError, PluginError
+    from .motion.skeleton import Skeleton
+    from .pose import PoseArrays, PoseBatch
+    from .runtime import CharacterGroup, Runtime, make
+    from .terrain import HeightField
+    from .trainer import Trainer, TrainResult
