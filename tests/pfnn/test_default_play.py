@@ -1,0 +1,76 @@
+"""The shipped default artifact driven by a scripted 20-second stick sequence.
+
+Stated bounds (the default is small and trained for ~10 CPU minutes on synthetic data):
+  heading of travel within HEADING_TOL_DEG of the commanded direction (last 2 s of each 5 s leg)
+  speed between SPEED_RANGE times the artifact's walking speed
+  drift after the stick is released below DRIFT_M metres over 3 s
+  foot skating (heel/toe speed while the network says "contact") below SKATE_M_S
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from neuropuppet.artifacts import load_artifact
+from neuropuppet.channels import GAMEPAD_WIDTH, TickInputs
+from neuropuppet.controllers.pfnn import PFNNController, default_artifact
+from neuropuppet.motion.kinematics import pose_world_positions
+from neuropuppet.motion.metrics import foot_skating
+from neuropuppet.terrain import HeightField
+from neuropuppet.trainers.pfnn.dataset import FOOT_JOINTS, pick_joint
+
+HEADING_TOL_DEG = 15.0
+SPEED_RANGE = (0.7, 1.3)
+DRIFT_M = 0.3
+SKATE_M_S = 0.45
+
+# (left stick x, left stick y) per 5-second leg; stick right is world -X (camera behind, facing +Z)
+LEGS = [((0.0, 1.0), (0.0, 1.0)), ((1.0, 0.0), (-1.0, 0.0)), ((-0.7, -0.7), (0.7071, -0.7071)), ((0.0, 0.0), None)]
+
+
+@pytest.fixture(scope="module")
+def played():
+    path = default_artifact()
+    assert path is not None, "the shipped default controllers/pfnn/default/pfnn.pt is missing"
+    c = PFNNController.from_artifact(load_artifact(path, device="cpu"), batch_size=1, device="cpu")
+    terrain = HeightField(np.random.default_rng(0).uniform(0, 0.15, (40, 40)).astype(np.float32), (-40, -40), 2.0)
+    roots, worlds, contacts, heights = [], [], [], []
+    for stick, _ in LEGS:
+        for _ in range(300):
+            pads = torch.zeros(1, GAMEPAD_WIDTH)
+            pads[0, 0], pads[0, 1] = stick
+            pose = c.step(TickInputs(1 / 60, gamepad=pads, terrain=terrain))
+            arrays = pose.to_numpy()
+            roots.append(arrays.root_position[0].copy())
+            worlds.append(pose_world_positions(arrays)[0])
+            contacts.append(arrays.extras["contacts"][0] > 0.5)
+            heights.append(terrain.sample(arrays.root_position[0, 0], arrays.root_position[0, 2]))
+    speeds = c._core.gait_speeds.tolist() if hasattr(c._core, "gait_speeds") else [0, 1.4, 3.2, 0.8]
+    return np.array(roots), np.array(worlds), np.array(contacts), np.array(heights), c, speeds
+
+
+def test_travels_in_commanded_directions(played) -> None:
+    roots, _, _, _, _, speeds = played
+    for k, (_, want) in enumerate(LEGS[:3]):
+        a, b = roots[k * 300 + 180], roots[k * 300 + 299]
+        d = np.array([b[0] - a[0], b[2] - a[2]])
+        speed = np.linalg.norm(d) / (119 / 60)
+        heading = np.degrees(np.arccos(np.clip(d @ np.array(want) / max(np.linalg.norm(d), 1e-9), -1, 1)))
+        assert heading < HEADING_TOL_DEG, (k, heading)
+        assert SPEED_RANGE[0] * speeds[1] < speed < SPEED_RANGE[1] * speeds[1], (k, speed)
+
+
+def test_no_drift_after_release_and_stays_on_terrain(played) -> None:
+    roots, worlds, _, heights, c, _ = played
+    a, b = roots[-180], roots[-1]
+    assert np.hypot(b[0] - a[0], b[2] - a[2]) < DRIFT_M
+    assert np.allclose(roots[:, 1], heights, atol=1e-4)
+    assert np.isfinite(worlds).all() and np.abs(worlds).max() < 1e3
+
+
+def test_foot_skating_bound(played) -> None:
+    _, worlds, contacts, _, c, _ = played
+    feet = [pick_joint(c.skeleton, *names) for pair in FOOT_JOINTS for names in pair]
+    skate = foot_skating(worlds[:, feet], contacts, 60.0)
+    assert skate < SKATE_M_S, skate
