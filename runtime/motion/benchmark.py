@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from .bvh import read_bvh
 
@@ -31,9 +32,11 @@ def write_synthetic_bvh(path: Path, frames: int, seed: int = 0) -> int:
     with open(path, "w", newline="\r\n") as f:  # CRLF like the CMU files
         f.write("\n".join(lines) + "\n")
         chunk = 10_000
-        for start in range(0, frames, chunk):
-            n = min(chunk, frames - start)
-            np.savetxt(f, rng.uniform(-180, 180, size=(n, width)), fmt="%.6f")
+        with tqdm(total=frames, desc="writing benchmark BVH", unit="frame", leave=False) as bar:
+            for start in range(0, frames, chunk):
+                n = min(chunk, frames - start)
+                np.savetxt(f, rng.uniform(-180, 180, size=(n, width)), fmt="%.6f")
+                bar.update(n)
     return path.stat().st_size
 
 
