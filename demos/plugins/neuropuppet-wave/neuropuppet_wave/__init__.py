@@ -47,6 +47,7 @@ def wave_step(phase: torch.Tensor, pads: torch.Tensor, dt: float) -> tuple[torch
     rot[:, 3] = _axis_angle(y, -0.8 * pads[:, 0])                         # head yaw from left stick x
     rot[:, 2] = _axis_angle(x, -0.3 * pads[:, 1])                         # neck pitch from left stick y
     rot[:, 4] = _axis_angle(z, torch.full_like(phase, -1.3))              # raise right upper arm
+    rot[:, 7] = _axis_angle(z, torch.full_like(phase, -1.35))             # left arm hangs down
     rot[:, 5] = _axis_angle(z, -1.2 + width * torch.sin(phase))           # forearm waves
     rot[:, 1] = _axis_angle(z, 0.05 * torch.sin(phase))                   # a little body sway
     return phase, rot
