@@ -35,7 +35,7 @@ import numpy as np
 from ...terrain import HeightField
 from ..skeleton import Skeleton
 from . import _quat as Q
-from .common import FPS, local_positions, save_height_field, save_npz, smooth_exponential, write_motion_bvh
+from .common import FPS, local_positions, shuffled_bag, save_height_field, save_npz, smooth_exponential, write_motion_bvh
 from .ground import random_terrain
 
 LABEL_GAITS = ("stand", "walk", "jog", "crouch", "jump", "unused")
@@ -119,7 +119,7 @@ GAITS: dict[str, GaitStyle] = {
     "crouch": GaitStyle((0.3, 1.0), 0.5, 0.40, 0.66, 0.07, 0.68, 0.01, 0.45, 0.2, 0.6, 3),
 }
 _GAIT_NAMES = tuple(GAITS)
-_GAIT_PROBS = np.array([0.14, 0.34, 0.2, 0.14, 0.18])
+_GAIT_BAG = [0, 1, 1, 2, 3, 4]  # stand, walk (twice as often), jog, run, crouch
 BLEND_SECONDS = 0.4
 MAX_STANCE_TRAVEL = 0.8
 
@@ -139,9 +139,10 @@ def random_commands(rng: np.random.Generator, frames: int, fps: int = FPS) -> Co
     """Commands changing every 2-5 s (first and last segment standing), cross-faded over ~0.4 s."""
     switches, rows = [0], []
     t = 0
+    gaits = shuffled_bag(rng, _GAIT_BAG)
     while t < frames:
         first = not rows
-        g = 0 if first else int(rng.choice(len(_GAIT_NAMES), p=_GAIT_PROBS))
+        g = 0 if first else next(gaits)
         style = GAITS[_GAIT_NAMES[g]]
         speed = rng.uniform(*style.speed)
         turn = rng.normal(0, 0.8) if rng.random() < 0.55 and g != 0 else 0.0

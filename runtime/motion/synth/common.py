@@ -6,6 +6,7 @@ import math
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -41,6 +42,13 @@ def plan_clips(kind: str, minutes: float, seed: int, fps: int = FPS) -> list[Cli
         left -= take
     return [ClipPlan(f"{kind}_s{seed}_{i:03d}", max(int(round(s * fps)), 2), (seed, i))
             for i, s in enumerate(lengths)]
+
+
+def shuffled_bag(rng: np.random.Generator, bag: list[int]) -> Iterator[int]:
+    """Endless draws from `bag` without replacement, refilled when empty (every entry shows up
+    once per round, so short clips still cover every gait; repeat an entry to weight it)."""
+    while True:
+        yield from (int(i) for i in rng.permutation(bag))
 
 
 def smooth_exponential(x: np.ndarray, halflife: float, dt: float) -> np.ndarray:

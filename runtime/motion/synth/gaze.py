@@ -10,7 +10,7 @@ What it models
   * Eye-head coordination: gaze shifts beyond 15 deg move the head as well, the head taking a
     growing share (90% of the part beyond 15 deg) on a slower spring; the eyes counter-rotate as
     the head arrives (eye-in-head limited to +-40 deg). Both eyes verge on the target point.
-  * Blinks as a Poisson process (~17 per minute, 150 ms each), also labelled.
+  * Blinks ~17 per minute (gamma-distributed intervals, shape 4), 150 ms each, labelled.
 
 Labels (`<name>.labels.npz`): target [T,3] world target position, gaze_direction [T,3],
 blink [T] lid closure 0..1, saccade [T] flags, and one row per saccade: saccade_onset (frame),
@@ -35,6 +35,7 @@ _J = [("Hips", None, (0, 0, 0)), ("Spine", "Hips", (0, 0.25, 0)), ("Spine1", "Sp
       ("LeftEye", "Head", (0.032, 0.07, 0.08)), ("RightEye", "Head", (-0.032, 0.07, 0.08))]
 SACCADE_THRESHOLD_DEG = 3.0
 HEAD_FREE_DEG = 15.0
+BLINKS_PER_MINUTE = 17.0
 
 
 def gaze_skeleton() -> Skeleton:
@@ -168,12 +169,13 @@ def generate_clip(rng: np.random.Generator, frames: int, fps: int = FPS):
         local = Q.rotate(Q.inv(g_rot[:, 4]), want)
         rot[:, j] = _aim_z(local)
     blink = np.zeros(T)
-    t = rng.exponential(60 / 17)
+    mean_interval = 60.0 / BLINKS_PER_MINUTE
+    t = rng.uniform(0, mean_interval)
     while t < T * dt:
         s = int(t * fps)
         n = int(0.15 * fps)
         blink[s:s + n] = np.sin(np.pi * (np.arange(min(n, T - s)) + 0.5) / n)
-        t += 0.3 + rng.exponential(60 / 17)
+        t += rng.gamma(4.0, mean_interval / 4.0)  # irregular but not bursty intervals
     rec = np.array(records, float).reshape(-1, 4)
     labels = {
         "target": (centre + dist * _direction(target[:, 0], target[:, 1])).astype(np.float32),

@@ -32,7 +32,7 @@ import numpy as np
 from ..skeleton import Skeleton
 from . import _quat as Q
 from .biped import _clean_contacts, _intervals, _limit_stance, _smoothstep, _step_at
-from .common import FPS, crossfade, local_positions, save_npz, write_motion_bvh
+from .common import FPS, crossfade, shuffled_bag, local_positions, save_npz, write_motion_bvh
 
 GAIT_NAMES = ("idle", "walk", "pace", "trot", "canter", "sit", "stand", "jump")
 LEGS = ("LF", "RF", "LH", "RH")  # contact column order
@@ -94,7 +94,7 @@ GAITS: dict[str, QuadGait] = {
     "stand": QuadGait((0, 0), 1.0, 0.0, 1.0, (0.25, 0.75, 0.0, 0.5)),
     "jump": QuadGait((2.0, 2.5), 1.2, 0.0, 1.0, (0.25, 0.75, 0.0, 0.5), 0.15),
 }
-_PROBS = np.array([0.08, 0.22, 0.12, 0.2, 0.14, 0.07, 0.07, 0.1])
+_GAIT_BAG = [0, 1, 1, 2, 3, 3, 4, 5, 6, 7]  # walk and trot twice per round
 # body-frame ground points under each paw at rest (x lateral, z forward, relative to the root)
 _PAW_REST = {"LF": (0.08, 0.42), "RF": (-0.08, 0.42), "LH": (0.08, -0.02), "RH": (-0.08, -0.02)}
 
@@ -114,8 +114,9 @@ def generate_clip(rng: np.random.Generator, frames: int, fps: int = FPS):
     """One clip: local positions [T,27,3], rotations [T,27,4] (wxyz) and labels."""
     dt = 1.0 / fps
     switches, rows, t = [0], [], 0
+    gaits = shuffled_bag(rng, _GAIT_BAG)
     while t < frames:
-        g = 6 if not rows else int(rng.choice(len(GAIT_NAMES), p=_PROBS))
+        g = 6 if not rows else next(gaits)
         if GAIT_NAMES[g] == "jump" and rows and rows[-1][0] == 7:
             g = 1
         style = GAITS[GAIT_NAMES[g]]
