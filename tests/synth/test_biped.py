@@ -137,3 +137,20 @@ def test_unknown_kind_lists_kinds(tmp_path):
         generate("dragon", tmp_path, minutes=0.1)
     for kind in KINDS:
         assert kind in str(err.value)
+
+
+def test_shared_dataset_tools_agree_with_labels(clip):
+    """What trainers compute from the motion (contacts, phase, skating) matches the labels."""
+    from neuropuppet.motion import dataset, metrics
+
+    _, motion, labels, terrain = clip
+    world = motion.world_positions()
+    feet = [motion.skeleton.index(n) for n in FEET]
+    assert metrics.foot_skating(world[:, feet], labels["contacts"], motion.fps) < 0.01
+    detected = dataset.foot_contacts(world, feet, motion.fps, ground=terrain,
+                                     height_threshold=0.12, velocity_threshold=0.3)
+    agreement = (detected == labels["contacts"]).mean(0)
+    assert agreement[[1, 3]].min() > 0.9, f"toe contact agreement {agreement}"
+    phase = dataset.phase_from_contacts(labels["contacts"][:, 0], labels["contacts"][:, 2], motion.fps)
+    error = np.abs(np.angle(np.exp(1j * (phase - labels["phase"]))))
+    assert np.median(error) < 0.2

@@ -78,3 +78,12 @@ def test_gesture_speed_follows_loudness_and_beats(piece):
     # legs stay still
     feet = world[:, motion.skeleton.index("LeftFoot")]
     assert np.ptp(feet, axis=0).max() < 0.05
+
+
+def test_beat_alignment_metric(piece):
+    """The shared beat-alignment metric (kinematic beats vs music beats) scores the gestures high."""
+    from neuropuppet.motion import metrics
+
+    _, motion, labels = piece
+    motion_beats = metrics.motion_beats(motion.world_positions(), motion.fps)
+    assert metrics.beat_alignment(motion_beats, labels["beats"]) > 0.8
