@@ -27,7 +27,7 @@ class ClipPlan:
 
 
 def plan_clips(kind: str, minutes: float, seed: int, fps: int = FPS) -> list[ClipPlan]:
-    """Split `minutes` of motion into clips of 20-60 s (one shorter clip when the total is short).
+    """Split `minutes` of motion into clips of 20-60 s (the last up to 70 s; one clip when short).
 
     Each clip draws from its own stream (seed, index), so clip k is identical whatever the total.
     """
