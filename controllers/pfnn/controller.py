@@ -16,6 +16,7 @@ from neuropuppet.pose import PoseBatch
 from neuropuppet.terrain import HeightField
 
 from .features import PFNNFeatures
+from .network import PhaseBucketedPFNN
 from .tick import MODES, PFNNTick, initial_state
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "default"
@@ -26,7 +27,9 @@ class PFNNController:
     """Phase-functioned neural network locomotion (Holden et al. 2017) for N characters.
 
     Left stick = velocity, right stick = facing, right trigger/shoulder = run, left trigger/shoulder =
-    crouch. Options: mode ("exact" | "nearest50" | "linear10"), bias_pos, bias_dir, script (bool).
+    crouch. Options: mode ("bucket50" default: nearest-of-50 precomputed weight tables, phase-bucketed;
+    "exact" cubic; "nearest50" / "linear10" via blend-coefficient tables), bias_pos, bias_dir,
+    script (bool: run the whole tick as TorchScript).
     """
 
     name: ClassVar[str] = "pfnn"
@@ -35,7 +38,7 @@ class PFNNController:
     description: ClassVar[str] = "Phase-functioned neural network locomotion over terrain (gamepad)"
 
     def __init__(self, net: Any, skeleton: Skeleton, rest_joints: np.ndarray, *, batch_size: int = 1,
-                 device: torch.device | str = "cpu", mode: str = "exact", gait_speeds: Sequence[float] = DEFAULT_GAIT_SPEEDS,
+                 device: torch.device | str = "cpu", mode: str = "bucket50", gait_speeds: Sequence[float] = DEFAULT_GAIT_SPEEDS,
                  bias_pos: float = 1.5, bias_dir: float = 2.0, script: bool = True) -> None:
         if mode not in MODES:
             raise InputError(f"pfnn: unknown mode {mode!r}; choose one of {', '.join(MODES)}")
@@ -47,6 +50,8 @@ class PFNNController:
         self.mode = mode
         self.features = PFNNFeatures.for_joints(skeleton.num_joints)
         self._rest = torch.as_tensor(np.asarray(rest_joints, np.float32).reshape(skeleton.num_joints, 6))
+        if mode == "bucket50":
+            net = PhaseBucketedPFNN({k: v.detach().cpu() for k, v in net.state_dict().items()})
         core = PFNNTick(net, torch.as_tensor(skeleton.offsets), torch.tensor(list(gait_speeds)), MODES[mode],
                         bias_pos, bias_dir).to(self.device)
         if script:

@@ -14,6 +14,7 @@ phase exactly like the tables would (nearest of 50, linear between 10).
 from __future__ import annotations
 
 import math
+from typing import List
 
 import torch
 from torch import nn
@@ -66,7 +67,7 @@ class BlendedLinear(nn.Module):
     def forward(self, x: torch.Tensor, coeff: torch.Tensor) -> torch.Tensor:
         """x [N, in], coeff [N, K] -> [N, out]."""
         n = x.shape[0]
-        y = (x @ self.weight).view(n, self.num_sets, self.out_features) + self.bias
+        y = torch.addmm(self.bias.view(-1), x, self.weight).view(n, self.num_sets, self.out_features)
         return torch.bmm(coeff.unsqueeze(1), y).squeeze(1)
 
     def control_weight(self, k: int) -> torch.Tensor:
@@ -161,6 +162,61 @@ class PFNN(nn.Module):
             i = i0.long().remainder(10)
             return self.table10[i] * (1.0 - a) + self.table10[(i + 1).remainder(10)] * a
         return catmull_rom_coefficients(phase)
+
+
+class PhaseBucketedPFNN(nn.Module):
+    """The nearest-50 precomputed mode as real weight tables, for crowds and single characters.
+
+    Holds the blended weights of every layer at the 50 table phases (50 x the network's size in
+    memory) and runs each phase bucket's characters with one ordinary matrix product per layer, so a
+    batch costs what a plain MLP of the same size costs (plus one small loop over occupied buckets)
+    instead of the 4 control sets' worth. Outputs equal `PFNN.forward_nearest50`.
+    """
+
+    def __init__(self, state: dict[str, torch.Tensor], buckets: int = 50) -> None:
+        super().__init__()
+        self.buckets = buckets
+        coeff = coefficient_table(buckets)                                       # [B, 4]
+        for i in range(3):
+            w = state[f"mlp.layer{i}.weight"].float()                             # [in, 4 * out]
+            b = state[f"mlp.layer{i}.bias"].float()                               # [4, out]
+            n_in, k, n_out = w.shape[0], b.shape[0], b.shape[1]
+            table = torch.einsum("bk,iko->bio", coeff, w.view(n_in, k, n_out)).contiguous()
+            self.register_buffer(f"w{i}", table)
+            self.register_buffer(f"b{i}", (coeff @ b).contiguous())
+        for name in ("x_mean", "x_std", "y_mean", "y_std"):
+            self.register_buffer(name, state[name].float().clone())
+
+    def _mlp(self, x: torch.Tensor, k: int) -> torch.Tensor:
+        h = torch.nn.functional.elu(torch.addmm(self.b0[k], x, self.w0[k]))
+        h = torch.nn.functional.elu(torch.addmm(self.b1[k], h, self.w1[k]))
+        return torch.addmm(self.b2[k], h, self.w2[k])
+
+    def forward(self, x: torch.Tensor, phase: torch.Tensor) -> torch.Tensor:
+        xn = (x - self.x_mean) / self.x_std
+        idx = torch.round(torch.remainder(phase, 1.0) * float(self.buckets)).long().remainder(self.buckets)
+        if x.shape[0] == 1:
+            y = self._mlp(xn, int(idx[0]))
+        else:
+            order = torch.argsort(idx)
+            counts: List[int] = torch.bincount(idx, minlength=self.buckets).tolist()
+            y = torch.empty(x.shape[0], self.y_mean.shape[0], dtype=x.dtype, device=x.device)
+            start = 0
+            for k in range(self.buckets):
+                c = counts[k]
+                if c > 0:
+                    rows = order[start:start + c]
+                    y.index_copy_(0, rows, self._mlp(xn.index_select(0, rows), k))
+                    start += c
+        return y * self.y_std + self.y_mean
+
+    @torch.jit.export
+    def forward_nearest50(self, x: torch.Tensor, phase: torch.Tensor) -> torch.Tensor:
+        return self.forward(x, phase)
+
+    @torch.jit.export
+    def forward_linear10(self, x: torch.Tensor, phase: torch.Tensor) -> torch.Tensor:
+        return self.forward(x, phase)
 
 
 class PlainMLP(nn.Module):

@@ -16,7 +16,9 @@ from torch import nn
 from .features import FUTURE_SAMPLES, HEIGHT_SIDE_OFFSET, NUM_CONTACTS, NUM_GAITS, TRAJ_PAST, TRAJ_SAMPLES, TRAJ_STEP
 from .trajectory import bias_weights, blend_future, desired_from_gamepad, rotate_to_local, rotate_to_world, safe_normalise
 
-MODES = {"exact": 0, "nearest50": 1, "linear10": 2}
+MODES = {"exact": 0, "nearest50": 1, "linear10": 2, "bucket50": 0}
+"""Phase-function modes: exact cubic; the artifact's nearest-50 / linear-10 tables as blend
+coefficients; bucket50 = nearest-50 with real precomputed weight tables (`PhaseBucketedPFNN`)."""
 HISTORY = TRAJ_PAST * TRAJ_STEP + 1      # 61 frames, the last one is "now"
 FUTURE_KEPT = TRAJ_SAMPLES - TRAJ_PAST - 1  # 5 future samples in the input
 

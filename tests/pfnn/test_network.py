@@ -5,7 +5,8 @@ import numpy as np
 import torch
 
 from neuropuppet.artifacts import load_artifact, quiet_torchscript
-from neuropuppet.controllers.pfnn.network import PFNN, BlendedLinear, catmull_rom_coefficients, coefficient_table
+from neuropuppet.controllers.pfnn.network import (PFNN, BlendedLinear, PhaseBucketedPFNN, catmull_rom_coefficients,
+                                               coefficient_table)
 
 # Stated tolerances of the precomputed modes (documented in controllers/pfnn/README.md):
 # blend-coefficient error (exact, any weights) and mean output error relative to the range the
@@ -92,3 +93,15 @@ def test_coefficient_tables_match_spline() -> None:
     with quiet_torchscript():
         scripted = torch.jit.script(PFNN(342, 311, hidden=16))
     assert scripted.coefficients(torch.tensor([0.3]), 0).shape == (1, 4)
+
+
+def test_phase_bucketed_tables_equal_nearest50_mode() -> None:
+    torch.manual_seed(4)
+    net = PFNN(342, 311, hidden=32).eval()
+    with quiet_torchscript():
+        bucketed = torch.jit.script(PhaseBucketedPFNN(net.state_dict()))
+    x, p = torch.randn(200, 342), torch.rand(200)
+    with torch.no_grad():
+        want = net.forward_nearest50(x, p)
+        assert torch.allclose(bucketed(x, p), want, atol=1e-4)
+        assert torch.allclose(bucketed(x[:1], p[:1]), want[:1], atol=1e-4)
