@@ -332,7 +332,10 @@ def write_bvh(path: str | Path, motion: Motion, order: str | None = "ZYX", scale
     def vec(v: np.ndarray) -> str:
         return " ".join(f"{x / scale:.6f}" for x in v)
 
+    visit: list[int] = []  # joints in the depth-first order the hierarchy is written, and so the columns
+
     def emit(j: int, depth: int) -> None:
+        visit.append(j)
         ind = "\t" * depth
         out.append(f"{ind}{'ROOT' if j == 0 else 'JOINT'} {skel.names[j]}")
         out.append(f"{ind}{{")
@@ -348,7 +351,8 @@ def write_bvh(path: str | Path, motion: Motion, order: str | None = "ZYX", scale
     out += ["MOTION", f"Frames: {motion.num_frames}", f"Frame Time: {motion.frame_time:.10g}"]
 
     columns = []
-    for j, chans in enumerate(layout):
+    for j in visit:
+        chans = layout[j]
         rot = "".join(c[0] for c in chans if c.endswith("rotation"))
         euler = np.rad2deg(quat_to_euler(motion.rotations[:, j], rot)) if rot else None
         k = 0

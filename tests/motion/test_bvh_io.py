@@ -199,3 +199,26 @@ def test_cmu_round_trip(tmp_path: Path) -> None:
     m = read_bvh(MOCAP / "cmu_02_01_walk.bvh", scale=CMU_SCALE)
     back = read_bvh(write_bvh(tmp_path / "walk.bvh", m, scale=CMU_SCALE), scale=CMU_SCALE)
     assert np.allclose(back.world_positions(), m.world_positions(), atol=1e-5)
+
+
+def test_round_trip_of_a_skeleton_not_stored_depth_first(tmp_path):
+    """Columns are written in the hierarchy's depth-first order, whatever the skeleton's joint order."""
+    import numpy as np
+
+    from neuropuppet.motion.bvh import read_bvh, write_bvh
+    from neuropuppet.motion.motion import Motion
+    from neuropuppet.motion.rotations import quat_from_axis_angle
+    from neuropuppet.motion.skeleton import Skeleton
+
+    skel = Skeleton(("R", "A", "B", "C"), np.array([-1, 0, 0, 1]),
+                    np.array([[0, 1, 0], [0.2, 0, 0], [-0.2, 0, 0], [0, 0.3, 0]]))
+    rng = np.random.default_rng(0)
+    axes = rng.normal(size=(5, 4, 3))
+    rot = quat_from_axis_angle(axes / np.linalg.norm(axes, axis=-1, keepdims=True), rng.uniform(-1, 1, (5, 4)))
+    pos = np.broadcast_to(skel.offsets, (5, 4, 3)).copy()
+    m = Motion(skel, pos, rot.astype(np.float32), 1 / 60)
+    back = read_bvh(write_bvh(tmp_path / "dfs.bvh", m))
+    by_name = {n: i for i, n in enumerate(back.skeleton.names)}
+    for j, name in enumerate(skel.names):
+        q0, q1 = m.rotations[:, j], back.rotations[:, by_name[name]]
+        assert np.allclose(np.abs((q0 * q1).sum(-1)), 1.0, atol=1e-5), name
