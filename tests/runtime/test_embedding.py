@@ -1,10 +1,11 @@
 """demos/embed_pygame.py: a user's own pygame loop drives the runtime and reads poses."""
 import importlib.util
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from conftest import REPO
+REPO = Path(__file__).resolve().parents[2]
 from neuropuppet import plugins
 from neuropuppet.null_controller import NullController
 

@@ -2,8 +2,9 @@
 import subprocess
 import sys
 import tomllib
+from pathlib import Path
 
-from conftest import REPO
+REPO = Path(__file__).resolve().parents[2]
 
 ROOTS = {"runtime": "neuropuppet", "controllers": "neuropuppet.controllers", "trainers": "neuropuppet.trainers"}
 

@@ -2,6 +2,7 @@
 is discovered and run with no change to neuropuppet."""
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -10,7 +11,7 @@ PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
 
 @pytest.fixture(scope="module")
 def wave_installed(tmp_path_factory):
-    from conftest import REPO
+    REPO = Path(__file__).resolve().parents[2]
 
     build = tmp_path_factory.mktemp("wave-build")
     src = REPO / "demos" / "plugins" / "neuropuppet-wave"
