@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from .features import FUTURE_SAMPLES, HEIGHT_SIDE_OFFSET, NUM_CONTACTS, NUM_GAITS, TRAJ_PAST, TRAJ_SAMPLES, TRAJ_STEP
-from .trajectory import bias_weights, blend_future, desired_from_gamepad, rotate_to_local, rotate_to_world, safe_normalise
+from .trajectory import bias_weights, blend_future, desired_from_gamepad, safe_normalise
 
 MODES = {"exact": 0, "nearest50": 1, "linear10": 2, "bucket50": 0}
 """Phase-function modes: exact cubic; the artifact's nearest-50 / linear-10 tables as blend
@@ -66,6 +66,8 @@ class PFNNTick(nn.Module):
         self.future_kept = FUTURE_KEPT
         self.num_contacts = NUM_CONTACTS
         self.side = HEIGHT_SIDE_OFFSET
+        self.register_buffer("pad_low", torch.tensor([-1.0] * 4 + [0.0] * 17))   # sticks, then triggers/buttons
+        self.register_buffer("pad_high", torch.ones(21))
         self.register_buffer("offsets", offsets.float().clone())
         self.register_buffer("gait_speeds", gait_speeds.float().clone())
         self.register_buffer("w_pos", bias_weights(FUTURE_KEPT, bias_pos, torch.device("cpu")))
@@ -78,9 +80,10 @@ class PFNNTick(nn.Module):
                 ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         n = pads.shape[0]
         j = self.num_joints
-        pads = torch.nan_to_num(pads, 0.0, 0.0, 0.0)
-        pads = torch.cat([pads[:, :4].clamp(-1.0, 1.0), pads[:, 4:].clamp(0.0, 1.0)], dim=1)
-        facing = torch.stack([torch.sin(yaw), torch.cos(yaw)], dim=-1)
+        pads = torch.clamp(torch.nan_to_num(pads, 0.0, 0.0, 0.0), self.pad_low, self.pad_high)
+        cy, sy = torch.cos(yaw), torch.sin(yaw)
+        facing = torch.stack([sy, cy], dim=-1)
+        to_local = torch.stack([cy, sy, -sy, cy], dim=-1).view(n, 2, 2)  # row vectors: v @ to_local
 
         # 1. desired trajectory from the pad, blended into the predicted future
         want_vel, want_dir, want_gait = desired_from_gamepad(pads, facing, self.gait_speeds)
@@ -95,13 +98,17 @@ class PFNNTick(nn.Module):
         now = torch.cat([root_xz, facing, cur_gait], dim=-1).unsqueeze(1)
         samples = torch.cat([hist[:, :-1], now, torch.cat([fut_pos, fut_dir, fut_gait], dim=-1)], dim=1)
         rel = samples[:, :, 0:2] - root_xz.unsqueeze(1)
-        loc_pos = rotate_to_local(rel, yaw)
-        loc_dir = rotate_to_local(samples[:, :, 2:4], yaw)
+        loc_pos = torch.bmm(rel, to_local)
+        loc_dir = torch.bmm(samples[:, :, 2:4], to_local)
         right = torch.stack([-samples[:, :, 3], samples[:, :, 2]], dim=-1) * self.side
         px = torch.stack([samples[:, :, 0] + right[:, :, 0], samples[:, :, 0], samples[:, :, 0] - right[:, :, 0]], -1)
         pz = torch.stack([samples[:, :, 1] + right[:, :, 1], samples[:, :, 1], samples[:, :, 1] - right[:, :, 1]], -1)
-        root_h = sample_heights(heights, terrain, root_xz[:, 0], root_xz[:, 1])
-        traj_h = sample_heights(heights, terrain, px, pz) - root_h.view(-1, 1, 1)
+        # one height query: 12 x 3 trajectory points, then the root
+        h_all = sample_heights(heights, terrain, torch.cat([px.reshape(n, -1), root_xz[:, 0:1]], 1),
+                               torch.cat([pz.reshape(n, -1), root_xz[:, 1:2]], 1))
+        root_h = h_all[:, -1]
+        traj_abs = h_all[:, :-1].view(n, -1, 3)
+        traj_h = traj_abs - root_h.view(-1, 1, 1)
         x = torch.cat([loc_pos.reshape(n, -1), loc_dir.reshape(n, -1), samples[:, :, 4:].reshape(n, -1),
                        traj_h.reshape(n, -1), joints[:, :, 0:3].reshape(n, -1), joints[:, :, 3:6].reshape(n, -1)], 1)
 
@@ -117,27 +124,28 @@ class PFNNTick(nn.Module):
         # 4. move the root, advance the phase (standing still: no drift, slow phase)
         stand = cur_gait[:, 0]
         moving = ((1.0 - stand) * 10.0).clamp(0.0, 1.0).unsqueeze(-1)
-        step = rotate_to_world(y[:, 0:2].clamp(-0.5, 0.5), yaw) * moving
+        step = torch.bmm(y[:, 0:2].clamp(-0.5, 0.5).unsqueeze(1), to_local.transpose(1, 2)).squeeze(1) * moving
         new_xz = root_xz + step
         new_yaw = yaw + y[:, 2].clamp(-0.5, 0.5)
         amount = (1.0 - stand).clamp(0.0, 1.0).pow(0.25) * 0.9 + 0.1
         new_phase = torch.remainder(phase + y[:, 3].clamp(0.0, 0.1) * amount, 1.0)
-        new_dir = torch.stack([torch.sin(new_yaw), torch.cos(new_yaw)], dim=-1)
+        ncy, nsy = torch.cos(new_yaw), torch.sin(new_yaw)
+        new_dir = torch.stack([nsy, ncy], dim=-1)
+        to_world_new = torch.stack([ncy, -nsy, nsy, ncy], dim=-1).view(n, 2, 2)
 
         # 5. write the state back
         fs = self.future_samples
         fk = self.future_kept
         o = 8
-        pred_pos = rotate_to_world(y[:, o:o + 2 * fs].view(n, fs, 2), new_yaw) \
-            + new_xz.unsqueeze(1)
+        pred_pos = torch.bmm(y[:, o:o + 2 * fs].reshape(n, fs, 2), to_world_new) + new_xz.unsqueeze(1)
         o += 2 * fs
-        pred_dir = rotate_to_world(y[:, o:o + 2 * fs].view(n, fs, 2), new_yaw)
+        pred_dir = torch.bmm(y[:, o:o + 2 * fs].reshape(n, fs, 2), to_world_new)
         pred_dir = safe_normalise(pred_dir, new_dir.unsqueeze(1).expand_as(pred_dir))
         o += 2 * fs
         past.copy_(torch.cat([past[:, 1:], torch.cat([new_xz, new_dir, cur_gait], -1).unsqueeze(1)], 1))
         future.copy_(torch.cat([pred_pos[:, :fk], pred_dir[:, :fk], fut_gait], dim=-1))
         root_xz.copy_(new_xz)
-        yaw.copy_(torch.atan2(torch.sin(new_yaw), torch.cos(new_yaw)))
+        yaw.copy_(torch.atan2(nsy, ncy))
         phase.copy_(new_phase)
         jpos = y[:, o:o + 3 * j].view(n, j, 3)
         jvel = y[:, o + 3 * j:o + 6 * j].view(n, j, 3)
@@ -153,8 +161,7 @@ class PFNNTick(nn.Module):
         local_positions = torch.cat([jpos[:, :1], self.offsets[1:].unsqueeze(0).expand(n, j - 1, 3)], dim=1)
         local_rotations = quat_exp(jrot)
         contacts = y[:, 4:4 + self.num_contacts].clamp(0.0, 1.0)
-        traj_h = sample_heights(heights, terrain, samples[:, :, 0], samples[:, :, 1])
-        trajectory = torch.stack([samples[:, :, 0], traj_h, samples[:, :, 1]], dim=-1)
+        trajectory = torch.stack([samples[:, :, 0], traj_abs[:, :, 1], samples[:, :, 1]], dim=-1)
         return root_position, root_rotation, local_positions, local_rotations, contacts, trajectory
 
 
