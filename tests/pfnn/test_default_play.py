@@ -74,3 +74,39 @@ def test_foot_skating_bound(played) -> None:
     feet = [pick_joint(c.skeleton, *names) for pair in FOOT_JOINTS for names in pair]
     skate = foot_skating(worlds[:, feet], contacts, 60.0)
     assert skate < SKATE_M_S, skate
+
+
+def test_a_minute_of_random_play_stays_sane() -> None:
+    """8 characters, 60 s of random sticks and buttons over rough terrain, then 5 s released.
+
+    (`neuropuppet play pfnn --headless --seconds 600` runs the long version.)
+    """
+    n = 8
+    c = PFNNController.from_artifact(load_artifact(default_artifact(), device="cpu"), batch_size=n, device="cpu")
+    rng = np.random.default_rng(7)
+    terrain = HeightField(rng.uniform(0, 0.3, (60, 60)).astype(np.float32), (-150, -150), 5.0)
+    pads = torch.zeros(n, GAMEPAD_WIDTH)
+    hips_above = []
+    for tick in range(60 * 60):
+        if tick % 120 == 0:
+            pads.zero_()
+            pads[:, 0:4] = torch.from_numpy(rng.uniform(-1, 1, (n, 4)).astype(np.float32))
+            pads[:, 4:6] = torch.from_numpy((rng.uniform(0, 1, (n, 2)) > 0.7).astype(np.float32))
+        pose = c.step(TickInputs(1 / 60, gamepad=pads.clone(), terrain=terrain))
+        if tick % 60 == 0:
+            arrays = pose.to_numpy()
+            world = pose_world_positions(arrays)
+            hips_above.append(world[:, 0, 1] - arrays.root_position[:, 1])
+    assert pose.is_finite()
+    hips = np.array(hips_above)
+    assert 0.5 < hips.min() and hips.max() < 1.4, (hips.min(), hips.max())
+    assert float(pose.root_position[:, [0, 2]].abs().max()) < 60 * 4.0  # never faster than a run
+    released = torch.zeros(n, GAMEPAD_WIDTH)
+    for _ in range(120):
+        c.step(TickInputs(1 / 60, gamepad=released.clone(), terrain=terrain))
+    before = c.state["root_xz"].clone()
+    for _ in range(180):
+        pose = c.step(TickInputs(1 / 60, gamepad=released.clone(), terrain=terrain))
+    assert float((c.state["root_xz"] - before).norm(dim=-1).max()) < DRIFT_M
+    ground = terrain.sample(pose.root_position[:, 0].numpy(), pose.root_position[:, 2].numpy())
+    assert np.allclose(pose.root_position[:, 1].numpy(), ground, atol=1e-4)
