@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from neuropuppet.artifacts import ArtifactMetadata, save_artifact
 from neuropuppet.motion.skeleton import Skeleton

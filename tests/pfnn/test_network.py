@@ -1,7 +1,6 @@
 """The phase function, the blended-expert layer, TorchScript export and the precomputed modes."""
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 from neuropuppet.artifacts import load_artifact, quiet_torchscript

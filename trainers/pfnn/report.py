@@ -35,7 +35,6 @@ from .dataset import FOOT_JOINTS, FPS, PFNNDataset, pick_joint
 def rollout(model: PFNN, X: np.ndarray, Y: np.ndarray, phase0: float, skeleton: Skeleton) -> dict[str, np.ndarray]:
     """Closed-loop replay of consecutive rows; world root path, facings, FK pose, predicted joints, contacts."""
     feats = PFNNFeatures.for_joints(skeleton.num_joints)
-    j = skeleton.num_joints
     x = torch.from_numpy(X[0:1].copy())
     phase = torch.tensor([phase0], dtype=torch.float32)
     ys = []

@@ -157,10 +157,12 @@ class PFNNTrainer:
         bar = make_bar(total=total, desc="pfnn train", enabled=show and rank == 0, initial=step)
         model.mlp.train()
         loss_v = float("nan")
+        mine_epoch, mine = -1, train_t
         while step < total:
             epoch, at = divmod(step, steps_per_epoch)
-            perm = train_t[torch.randperm(len(train_t), generator=torch.Generator().manual_seed(cfg.seed + epoch))]
-            mine = perm[rank::world]
+            if epoch != mine_epoch:  # the same shuffle on every rank, each takes its own stride
+                order = torch.randperm(len(train_t), generator=torch.Generator().manual_seed(cfg.seed + epoch))
+                mine, mine_epoch = train_t[order][rank::world], epoch
             b = mine[at * cfg.batch_size:(at + 1) * cfg.batch_size]
             coeff = catmull_rom_coefficients(P[b])
             pred = net(Xn[b], coeff)
