@@ -39,7 +39,7 @@ class PFNNController:
 
     def __init__(self, net: Any, skeleton: Skeleton, rest_joints: np.ndarray, *, batch_size: int = 1,
                  device: torch.device | str = "cpu", mode: str = "bucket50", gait_speeds: Sequence[float] = DEFAULT_GAIT_SPEEDS,
-                 bias_pos: float = 1.5, bias_dir: float = 2.0, script: bool = True) -> None:
+                 bias_pos: float = 3.0, bias_dir: float = 3.0, script: bool = True) -> None:
         if mode not in MODES:
             raise InputError(f"pfnn: unknown mode {mode!r}; choose one of {', '.join(MODES)}")
         if batch_size < 1:

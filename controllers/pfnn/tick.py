@@ -54,7 +54,7 @@ class PFNNTick(nn.Module):
     """Advance N characters by one frame. `net` is a PFNN (eager or the artifact's TorchScript)."""
 
     def __init__(self, net: nn.Module, offsets: torch.Tensor, gait_speeds: torch.Tensor, mode: int = 0,
-                 bias_pos: float = 1.5, bias_dir: float = 2.0, fps: float = 60.0) -> None:
+                 bias_pos: float = 3.0, bias_dir: float = 3.0, fps: float = 60.0) -> None:
         super().__init__()
         self.net = net
         j = offsets.shape[0]
