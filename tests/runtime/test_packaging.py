@@ -27,3 +27,16 @@ def test_console_script_help():
     for cmd in ("plugins", "train", "bench", "data"):
         r = subprocess.run(["neuropuppet", cmd, "--help"], capture_output=True, text=True, timeout=120)
         assert r.returncode == 0 and "usage: neuropuppet" in r.stdout
+
+
+def test_wheel_ships_the_default_artifact_and_configs(tmp_path):
+    import zipfile
+
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
+                    str(tmp_path), str(REPO)], check=True, timeout=300, cwd=tmp_path)
+    (wheel,) = tmp_path.glob("neuropuppet-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for needed in ("neuropuppet/controllers/pfnn/default/pfnn.pt", "neuropuppet/controllers/pfnn/default/SHA256SUMS",
+                   "neuropuppet/trainers/pfnn/default.yaml", "neuropuppet/cli/__init__.py",
+                   "neuropuppet/motion/synth/biped.py"):
+        assert needed in names, needed
