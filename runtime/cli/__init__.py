@@ -11,6 +11,8 @@ import os
 import sys
 from typing import Sequence
 
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # no pygame banner in our output
+
 SUBCOMMANDS = ("plugins", "train", "play", "render", "bench", "data")
 
 
