@@ -1,7 +1,9 @@
 """`neuropuppet bench pfnn`: per-tick latency and crowd size of the PFNN controller beside a plain MLP.
 
 Figures (CPU unless CUDA is available, then both):
-  tick_1      one character's full controller tick (trajectory, terrain, network, root, pose), p50/p99
+  tick_1      one character's full controller tick (trajectory, terrain, network, root, pose), p50/p99,
+              with the default engine (numpy math around the network for small CPU batches) and
+              with engine "torch" (the whole tick in TorchScript)
   mlp_1       one forward pass of a plain 342-512-512-311 ELU MLP, the floor, same run
   crowd       the most characters whose tick median stays within one 60 Hz tick (16.7 ms), found
               by doubling then bisecting, for the controller and for the MLP
@@ -80,8 +82,8 @@ def _device_figures(art_path: Path, device: torch.device, max_characters: int, t
     art = load_artifact(art_path, controller="pfnn", device=device)
     terrain = HeightField(np.random.default_rng(0).uniform(0, 0.3, (64, 64)).astype(np.float32), (-32.0, -32.0), 1.0)
 
-    def controller_tick(n: int, mode: str = "bucket50") -> tuple[Callable[[], Any], PFNNController]:
-        c = PFNNController.from_artifact(art, batch_size=n, device=device, mode=mode)
+    def controller_tick(n: int, mode: str = "bucket50", engine: str = "auto") -> tuple[Callable[[], Any], PFNNController]:
+        c = PFNNController.from_artifact(art, batch_size=n, device=device, mode=mode, engine=engine)
         pads = torch.zeros(n, GAMEPAD_WIDTH, device=device)
         pads[:, 1] = 0.8
         inputs = TickInputs(dt=1 / 60, gamepad=pads, terrain=terrain)
@@ -99,6 +101,8 @@ def _device_figures(art_path: Path, device: torch.device, max_characters: int, t
     out: dict[str, Any] = {}
     tick, _ = controller_tick(1)
     out["tick_1"] = _stats(_times(tick, ticks, sync=sync))
+    tick, _ = controller_tick(1, engine="torch")
+    out["tick_1_torch_engine"] = _stats(_times(tick, ticks, sync=sync))
     out["mlp_1"] = _stats(_times(mlp_call(1), ticks, sync=sync))
     for mode in ("exact", "nearest50", "linear10"):
         tick, _ = controller_tick(1, mode)
@@ -138,6 +142,9 @@ def run(max_characters: int = 4096, ticks: int = 2000) -> dict[str, Any]:
         print(f"pfnn on {dev} ({results['threads']} threads), artifact {results['artifact']}")
         print(f"  1 character tick (bucket50 ) p50 {r['tick_1']['p50_ms']:.3f} ms  p99 {r['tick_1']['p99_ms']:.3f} ms"
               f"   | plain 342-512-512-311 MLP p50 {r['mlp_1']['p50_ms']:.3f} ms  p99 {r['mlp_1']['p99_ms']:.3f} ms")
+        s = r["tick_1_torch_engine"]
+        print(f"  1 character tick (bucket50, engine torch: the TorchScript tick) p50 {s['p50_ms']:.3f} ms  "
+              f"p99 {s['p99_ms']:.3f} ms")
         for mode in ("exact", "nearest50", "linear10"):
             s = r[f"tick_1_{mode}"]
             print(f"  1 character tick ({mode:9s}) p50 {s['p50_ms']:.3f} ms  p99 {s['p99_ms']:.3f} ms")

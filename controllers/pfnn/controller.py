@@ -17,7 +17,7 @@ from neuropuppet.terrain import HeightField
 
 from .features import PFNNFeatures
 from .network import PhaseBucketedPFNN
-from .tick import MODES, NumpyTick, PFNNTick, initial_state
+from .tick import MODES, HeightGrid, NumpyTick, PFNNTick, initial_state
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "default"
 DEFAULT_GAIT_SPEEDS = (0.0, 1.4, 3.2, 0.8)  # stand, walk, jog, crouch, m/s
@@ -139,7 +139,7 @@ class PFNNController:
         self._terrain = torch.tensor([terrain.origin[0], terrain.origin[1], 1.0 / terrain.cell_size],
                                      device=self.device)
         if self.device.type == "cpu":
-            self._heights_np, self._terrain_np = self._heights.numpy(), self._terrain.numpy()
+            self._height_grid = HeightGrid.from_arrays(self._heights.numpy(), self._terrain.numpy())
 
     def place(self, positions: torch.Tensor | np.ndarray, yaw: torch.Tensor | np.ndarray | None = None) -> None:
         """Put the characters at world (x, z) positions [N, 2] (and headings [N]), history reset there."""
@@ -184,7 +184,6 @@ class PFNNController:
 
     def _tick_numpy(self, pads: torch.Tensor) -> tuple[torch.Tensor, ...]:
         a = self._state_arrays
-        outputs = self._numpy_tick(pads.detach().numpy().astype(np.float32, copy=False), self._heights_np,
-                                   self._terrain_np, a["root_xz"], a["yaw"], a["phase"], a["past"], a["future"],
-                                   a["joints"])
+        outputs = self._numpy_tick(pads.detach().numpy().astype(np.float32, copy=False), self._height_grid,
+                                   a["root_xz"], a["yaw"], a["phase"], a["past"], a["future"], a["joints"])
         return tuple(torch.from_numpy(o) for o in outputs)

@@ -8,7 +8,7 @@ State (per character, on the controller's device), updated in place by `forward`
 """
 from __future__ import annotations
 
-from typing import Tuple
+from typing import NamedTuple, Tuple
 
 import numpy as np
 import torch
@@ -188,23 +188,38 @@ def initial_state(n: int, num_joints: int, rest_joints: torch.Tensor, device: to
 
 # -- the same tick in numpy, for small batches on the CPU ------------------------------------------
 
-def sample_heights_np(heights: np.ndarray, terrain: np.ndarray, points: np.ndarray) -> np.ndarray:
+class HeightGrid(NamedTuple):
+    """A height field laid out for `sample_heights_np` (the constants its query needs, made once)."""
+    flat: np.ndarray            # [R * C] heights, row-major
+    origin: np.ndarray          # (x, z) of cell (0, 0)
+    inv_cell: np.float32        # 1 / cell size
+    uv_max: np.ndarray          # (C - 1, R - 1): queries clamp to the border
+    cell_max: np.ndarray        # (C - 2, R - 2): the last cell with a right / lower neighbour
+    corner_offsets: np.ndarray  # flat offsets of h00, h01, h10, h11 from h00
+
+    @classmethod
+    def from_arrays(cls, heights: np.ndarray, terrain: np.ndarray) -> "HeightGrid":
+        """heights [R, C] and terrain (origin x, origin z, 1 / cell), as `sample_heights` takes them."""
+        rows, cols = heights.shape
+        return cls(heights.reshape(-1), terrain[0:2], terrain[2], np.array([cols - 1.0, rows - 1.0], np.float32),
+                   np.array([cols - 2.0, rows - 2.0], np.float32), np.array([0, 1, cols, cols + 1]))
+
+
+def sample_heights_np(grid: HeightGrid, points: np.ndarray) -> np.ndarray:
     """`sample_heights` on float32 arrays, at (x, z) points [..., 2]; the 4 corners in one gather."""
-    rows, cols = heights.shape
-    grid_max = np.array([cols - 1.0, rows - 1.0], np.float32)
-    uv = clamp_np((points - terrain[0:2]) * terrain[2], np.float32(0.0), grid_max)
-    cell = np.minimum(np.floor(uv), grid_max - np.float32(1.0))     # (column, row) of the lower corner
+    uv = clamp_np((points - grid.origin) * grid.inv_cell, np.float32(0.0), grid.uv_max)
+    cell = np.minimum(np.floor(uv), grid.cell_max)     # (column, row) of the lower corner
     frac = uv - cell
     cell_i = cell.astype(np.int64)
-    i00 = cell_i[..., 1:2] * cols + cell_i[..., 0:1]
-    corners = heights.reshape(-1)[i00 + np.array([0, 1, cols, cols + 1])]   # h00, h01, h10, h11
+    i00 = cell_i[..., 1:2] * grid.corner_offsets[2] + cell_i[..., 0:1]
+    corners = grid.flat[i00 + grid.corner_offsets]     # h00, h01, h10, h11
     top_bottom = corners[..., 0::2] + (corners[..., 1::2] - corners[..., 0::2]) * frac[..., 0:1]
     return top_bottom[..., 0] + (top_bottom[..., 1] - top_bottom[..., 0]) * frac[..., 1]
 
 
 def quat_exp_np(v: np.ndarray) -> np.ndarray:
     """`quat_exp` on float32 arrays."""
-    half = np.sqrt(np.square(v).sum(axis=-1, keepdims=True))
+    half = np.hypot(np.hypot(v[..., 0:1], v[..., 1:2]), v[..., 2:3])
     sinc = np.where(half > 1e-6, np.sin(half) / np.maximum(half, np.float32(1e-6)), 1.0 - half * half / np.float32(6.0))
     return np.concatenate([np.cos(half), v * sinc], axis=-1)
 
@@ -248,7 +263,7 @@ class NumpyTick:
             y = self.network(torch.from_numpy(x), torch.from_numpy(phase))
             return torch.nan_to_num(y, 0.0, 0.0, 0.0).numpy()
 
-    def __call__(self, pads: np.ndarray, heights: np.ndarray, terrain: np.ndarray, root_xz: np.ndarray,
+    def __call__(self, pads: np.ndarray, grid: HeightGrid, root_xz: np.ndarray,
                  yaw: np.ndarray, phase: np.ndarray, past: np.ndarray, future: np.ndarray, joints: np.ndarray
                  ) -> tuple[np.ndarray, ...]:
         n, j = pads.shape[0], self.num_joints
@@ -272,7 +287,7 @@ class NumpyTick:
         loc_dir = samples[:, :, 2:4] @ to_local
         right = stack_last(-samples[:, :, 3], samples[:, :, 2]) * self.side
         probes = samples[:, :, None, 0:2] + right[:, :, None, :] * self.side_signs[:, None]  # [N, 12, 3, 2]
-        h_all = sample_heights_np(heights, terrain, np.concatenate([probes.reshape(n, -1, 2), root_xz[:, None]], 1))
+        h_all = sample_heights_np(grid, np.concatenate([probes.reshape(n, -1, 2), root_xz[:, None]], 1))
         traj_abs = h_all[:, :-1].reshape(n, -1, 3)
         traj_h = traj_abs - h_all[:, -1, None, None]
         x = np.concatenate([loc_pos.reshape(n, -1), loc_dir.reshape(n, -1), samples[:, :, 4:].reshape(n, -1),
@@ -314,7 +329,7 @@ class NumpyTick:
         jrot = y[:, o + 6 * j:o + 9 * j].reshape(n, j, 3)
 
         # 6. the pose
-        ground = sample_heights_np(heights, terrain, new_xz)
+        ground = sample_heights_np(grid, new_xz)
         root_position = stack_last(new_xz[:, 0], ground, new_xz[:, 1])
         half = yaw * np.float32(0.5)
         zero = np.zeros(half.shape, np.float32)

@@ -171,6 +171,6 @@ def blend_future_np(pred_pos: np.ndarray, pred_dir: np.ndarray, root_xz: np.ndar
     root = root_xz[:, None]
     steps = pred_pos - np.concatenate([root, pred_pos[:, :-1]], axis=1)
     want = (desired_vel * np.float32(step_seconds))[:, None]
-    pos = root + np.cumsum(steps + (want - steps) * w_pos[None, :, None], axis=1)
+    pos = root + np.add.accumulate(steps + (want - steps) * w_pos[None, :, None], axis=1)   # cumsum
     mixed = pred_dir + (desired_dir[:, None] - pred_dir) * w_dir[None, :, None]
     return pos, safe_normalise_np(mixed, desired_dir[:, None])
