@@ -40,6 +40,15 @@ def direction_to_yaw(d: torch.Tensor) -> torch.Tensor:
     return torch.atan2(d[..., 0], d[..., 1])
 
 
+# Stick response. Past the dead zone the gait is locomotion almost at once (MOVE_RAMP) and the speed
+# starts at MIN_DRIVE of the gait's top speed: the shipped model, trained on synthetic data whose
+# slow walks are mostly side-steps, strafes at slow forward speeds (about 45-80 degrees off at
+# 0.1-0.6 m/s), so partial stick walks forward at 80-100 % of walking speed instead (ramping up
+# continuously over the first tenth of the stick's live range).
+MIN_DRIVE = 0.8
+MOVE_RAMP = 10.0
+
+
 def safe_normalise(v: torch.Tensor, fallback: torch.Tensor, eps: float = 1e-4) -> torch.Tensor:
     """v / |v|, or `fallback` where |v| < eps."""
     n = v.norm(p=2, dim=-1, keepdim=True)
@@ -60,7 +69,8 @@ def desired_from_gamepad(pads: torch.Tensor, facing: torch.Tensor, gait_speeds: 
     stick_dir = safe_normalise(stick, facing)
     run = torch.maximum(pads[:, 5], pads[:, 16]).clamp(0.0, 1.0)
     crouch = torch.maximum(pads[:, 4], pads[:, 15]).clamp(0.0, 1.0)
-    moving = live
+    moving = (live * 10.0).clamp(max=1.0)                                       # MOVE_RAMP
+    live = moving * (0.8 + (1.0 - 0.8) * live)                                  # MIN_DRIVE (TorchScript: literals)
     stand_w = (1.0 - moving) * (1.0 - crouch)
     walk_w = moving * (1.0 - run) * (1.0 - crouch)
     jog_w = moving * run * (1.0 - crouch)
@@ -137,10 +147,12 @@ def desired_from_pad(pad: list[float], facing: tuple[float, float], gait_speeds:
     stick_x, stick_z = -pad[0], pad[1]
     length = math.hypot(stick_x, stick_z)
     live = min(max((min(length, 1.0) - dead_zone) / (1.0 - dead_zone), 0.0), 1.0)
+    moving = min(live * MOVE_RAMP, 1.0)
+    live = moving * (MIN_DRIVE + (1.0 - MIN_DRIVE) * live)
     stick_dir = (stick_x / length, stick_z / length) if length > 1e-4 else facing
     run = min(max(pad[5], pad[16]), 1.0)
     crouch = min(max(pad[4], pad[15]), 1.0)
-    gait = [(1.0 - live) * (1.0 - crouch), live * (1.0 - run) * (1.0 - crouch), live * run * (1.0 - crouch),
+    gait = [(1.0 - moving) * (1.0 - crouch), moving * (1.0 - run) * (1.0 - crouch), moving * run * (1.0 - crouch),
             crouch, 0.0, 0.0]
     top = (1.0 - crouch) * ((1.0 - run) * gait_speeds[1] + run * gait_speeds[2]) + crouch * gait_speeds[3]
     speed = live * top
