@@ -17,21 +17,14 @@ from neuropuppet.terrain import HeightField
 
 from .features import PFNNFeatures
 from .network import PhaseBucketedPFNN
-from .tick import MODES, HeightGrid, NumpyTick, PFNNTick, initial_state
+from .native import NativeTick
+from .tick import MODES, PFNNTick, initial_state
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "default"
 DEFAULT_GAIT_SPEEDS = (0.0, 1.4, 3.2, 0.8)  # stand, walk, jog, crouch, m/s
-NUMPY_MAX_BATCH = 16
-"""engine "auto" runs the tick's math in numpy on the CPU up to this many characters (README "Speed")."""
-ENGINES = ("auto", "torch", "numpy")
-
-
-def frozen_network(net: torch.nn.Module) -> torch.jit.ScriptModule:
-    """`net` as a frozen TorchScript module (buffers inlined as constants): the fastest call for one
-    character (bucket50 network: 0.07 ms against 0.11 ms eager); keeps the phase-function methods."""
-    with quiet_torchscript():
-        scripted = net if isinstance(net, torch.jit.ScriptModule) else torch.jit.script(net)
-        return torch.jit.freeze(scripted.eval(), preserved_attrs=["forward_nearest50", "forward_linear10"])
+NATIVE_MAX_BATCH = 128
+"""engine "auto" runs the compiled CPU tick up to this many characters, the TorchScript tick above (README "Speed")."""
+ENGINES = ("auto", "torch", "native")
 
 
 class PFNNController:
@@ -40,8 +33,8 @@ class PFNNController:
     Left stick = velocity, right stick = facing, right trigger/shoulder = run, left trigger/shoulder =
     crouch. Options: mode ("bucket50" default: nearest-of-50 precomputed weight tables, phase-bucketed;
     "exact" cubic; "nearest50" / "linear10" via blend-coefficient tables), bias_pos, bias_dir,
-    script (bool: run the whole tick as TorchScript), engine ("auto" default: numpy math around the
-    torch network for CPU batches up to NUMPY_MAX_BATCH, else the TorchScript tick; "torch"; "numpy").
+    script (bool: compile the torch tick to TorchScript), engine ("auto" default: the numba-compiled
+    tick (`native.NativeTick`) for CPU batches up to NATIVE_MAX_BATCH, else the torch tick; "torch"; "native").
     """
 
     name: ClassVar[str] = "pfnn"
@@ -65,24 +58,26 @@ class PFNNController:
         self.mode = mode
         self.features = PFNNFeatures.for_joints(skeleton.num_joints)
         self._rest = torch.as_tensor(np.asarray(rest_joints, np.float32).reshape(skeleton.num_joints, 6))
+        if engine == "auto":
+            engine = "native" if self.device.type == "cpu" and self.batch_size <= NATIVE_MAX_BATCH else "torch"
+        if engine == "native" and self.device.type != "cpu":
+            raise InputError(f"pfnn: engine 'native' runs on the CPU only, not {self.device}")
+        self.engine = engine
+        net_state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
         if mode == "bucket50":
-            net = PhaseBucketedPFNN({k: v.detach().cpu() for k, v in net.state_dict().items()})
+            net = PhaseBucketedPFNN(net_state)
         core = PFNNTick(net, torch.as_tensor(skeleton.offsets), torch.tensor(list(gait_speeds)), MODES[mode],
                         bias_pos, bias_dir).to(self.device)
-        if engine == "auto":
-            engine = "numpy" if self.device.type == "cpu" and self.batch_size <= NUMPY_MAX_BATCH else "torch"
-        if engine == "numpy" and self.device.type != "cpu":
-            raise InputError(f"pfnn: engine 'numpy' runs on the CPU only, not {self.device}")
-        self.engine = engine
-        self._numpy_tick = NumpyTick(core, frozen_network(net)) if engine == "numpy" else None
-        if script:
+        self._native = NativeTick(core, net_state, mode, self.batch_size) if engine == "native" else None
+        if script and self._native is None:
             with quiet_torchscript():
                 core = torch.jit.script(core)
         self._core = core
         self._terrain_source: HeightField | None = None
         self.set_terrain(HeightField.flat())
         self.state = initial_state(self.batch_size, skeleton.num_joints, self._rest, self.device)
-        self._state_arrays = {k: v.numpy() for k, v in self.state.items()} if engine == "numpy" else {}
+        self._state_arrays = {k: v.numpy() for k, v in self.state.items()} if engine == "native" else {}
+        self._native_outputs = tuple(torch.from_numpy(o) for o in self._native.outputs) if self._native else ()
         self._pose = PoseBatch.rest(skeleton, self.batch_size, self.device)
 
     # -- plugin protocol -------------------------------------------------------------------
@@ -138,18 +133,27 @@ class PFNNController:
         self._heights = torch.as_tensor(terrain.heights, device=self.device)
         self._terrain = torch.tensor([terrain.origin[0], terrain.origin[1], 1.0 / terrain.cell_size],
                                      device=self.device)
-        if self.device.type == "cpu":
-            self._height_grid = HeightGrid.from_arrays(self._heights.numpy(), self._terrain.numpy())
+        if self._native is not None:
+            self._native.set_terrain(terrain.heights, terrain.origin, terrain.cell_size)
 
     def place(self, positions: torch.Tensor | np.ndarray, yaw: torch.Tensor | np.ndarray | None = None) -> None:
         """Put the characters at world (x, z) positions [N, 2] (and headings [N]), history reset there."""
-        xz = torch.as_tensor(np.asarray(positions, np.float32), device=self.device).reshape(self.batch_size, 2)
+        def host(a: torch.Tensor | np.ndarray) -> np.ndarray:
+            return np.asarray(a.detach().cpu() if isinstance(a, torch.Tensor) else a, np.float32)
+        xz_np = host(positions)
+        yaw_np = None if yaw is None else host(yaw)
+        if xz_np.size != 2 * self.batch_size or yaw_np is not None and yaw_np.size != self.batch_size:
+            raise InputError(f"pfnn: place() takes {self.batch_size} (x, z) positions and yaws, got positions of "
+                             f"shape {xz_np.shape}" + ("" if yaw_np is None else f" and yaws of shape {yaw_np.shape}"))
+        if not np.isfinite(xz_np).all() or yaw_np is not None and not np.isfinite(yaw_np).all():
+            raise InputError("pfnn: place() positions and yaws must be finite numbers")
+        xz = torch.as_tensor(xz_np, device=self.device).reshape(self.batch_size, 2)
         self.reset()
         self.state["root_xz"].copy_(xz)
         self.state["past"][:, :, 0:2] = xz.unsqueeze(1)
         self.state["future"][:, :, 0:2] = xz.unsqueeze(1)
         if yaw is not None:
-            y = torch.as_tensor(np.asarray(yaw, np.float32), device=self.device).reshape(self.batch_size)
+            y = torch.as_tensor(yaw_np, device=self.device).reshape(self.batch_size)
             d = torch.stack([torch.sin(y), torch.cos(y)], -1).unsqueeze(1)
             self.state["yaw"].copy_(y)
             self.state["past"][:, :, 2:4] = d
@@ -164,8 +168,8 @@ class PFNNController:
                              f"({self.batch_size}, {GAMEPAD_WIDTH})")
         if inputs.terrain is not None and inputs.terrain is not self._terrain_source:
             self.set_terrain(inputs.terrain)
-        if self._numpy_tick is not None:
-            rp, rr, lp, lr, contacts, traj = self._tick_numpy(pads)
+        if self._native is not None:
+            rp, rr, lp, lr, contacts, traj = self._tick_native(pads)
         else:
             rp, rr, lp, lr, contacts, traj = self._tick_torch(pads)
         pose = self._pose
@@ -182,8 +186,8 @@ class PFNNController:
         return self._core(pads, self._heights, self._terrain, s["root_xz"], s["yaw"], s["phase"], s["past"],
                           s["future"], s["joints"])
 
-    def _tick_numpy(self, pads: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    def _tick_native(self, pads: torch.Tensor) -> tuple[torch.Tensor, ...]:
         a = self._state_arrays
-        outputs = self._numpy_tick(pads.detach().numpy().astype(np.float32, copy=False), self._height_grid,
-                                   a["root_xz"], a["yaw"], a["phase"], a["past"], a["future"], a["joints"])
-        return tuple(torch.from_numpy(o) for o in outputs)
+        self._native(np.ascontiguousarray(pads.detach().numpy(), np.float32), a["root_xz"], a["yaw"], a["phase"],
+                     a["past"], a["future"], a["joints"])
+        return self._native_outputs

@@ -8,15 +8,13 @@ State (per character, on the controller's device), updated in place by `forward`
 """
 from __future__ import annotations
 
-from typing import NamedTuple, Tuple
+from typing import Tuple
 
-import numpy as np
 import torch
 from torch import nn
 
 from .features import FUTURE_SAMPLES, HEIGHT_SIDE_OFFSET, NUM_CONTACTS, NUM_GAITS, TRAJ_PAST, TRAJ_SAMPLES, TRAJ_STEP
-from .trajectory import (bias_weights, blend_future, blend_future_np, clamp_np, desired_from_gamepad,
-                         desired_from_gamepad_np, safe_normalise, safe_normalise_np, stack_last)
+from .trajectory import bias_weights, blend_future, desired_from_gamepad, safe_normalise
 
 MODES = {"exact": 0, "nearest50": 1, "linear10": 2, "bucket50": 0}
 """Phase-function modes: exact cubic; the artifact's nearest-50 / linear-10 tables as blend
@@ -184,160 +182,3 @@ def initial_state(n: int, num_joints: int, rest_joints: torch.Tensor, device: to
         "future": future,
         "joints": rest_joints.to(device).float().expand(n, num_joints, 6).clone(),
     }
-
-
-# -- the same tick in numpy, for small batches on the CPU ------------------------------------------
-
-class HeightGrid(NamedTuple):
-    """A height field laid out for `sample_heights_np` (the constants its query needs, made once)."""
-    flat: np.ndarray            # [R * C] heights, row-major
-    origin: np.ndarray          # (x, z) of cell (0, 0)
-    inv_cell: np.float32        # 1 / cell size
-    uv_max: np.ndarray          # (C - 1, R - 1): queries clamp to the border
-    cell_max: np.ndarray        # (C - 2, R - 2): the last cell with a right / lower neighbour
-    corner_offsets: np.ndarray  # flat offsets of h00, h01, h10, h11 from h00
-
-    @classmethod
-    def from_arrays(cls, heights: np.ndarray, terrain: np.ndarray) -> "HeightGrid":
-        """heights [R, C] and terrain (origin x, origin z, 1 / cell), as `sample_heights` takes them."""
-        rows, cols = heights.shape
-        return cls(heights.reshape(-1), terrain[0:2], terrain[2], np.array([cols - 1.0, rows - 1.0], np.float32),
-                   np.array([cols - 2.0, rows - 2.0], np.float32), np.array([0, 1, cols, cols + 1]))
-
-
-def sample_heights_np(grid: HeightGrid, points: np.ndarray) -> np.ndarray:
-    """`sample_heights` on float32 arrays, at (x, z) points [..., 2]; the 4 corners in one gather."""
-    uv = clamp_np((points - grid.origin) * grid.inv_cell, np.float32(0.0), grid.uv_max)
-    cell = np.minimum(np.floor(uv), grid.cell_max)     # (column, row) of the lower corner
-    frac = uv - cell
-    cell_i = cell.astype(np.int64)
-    i00 = cell_i[..., 1:2] * grid.corner_offsets[2] + cell_i[..., 0:1]
-    corners = grid.flat[i00 + grid.corner_offsets]     # h00, h01, h10, h11
-    top_bottom = corners[..., 0::2] + (corners[..., 1::2] - corners[..., 0::2]) * frac[..., 0:1]
-    return top_bottom[..., 0] + (top_bottom[..., 1] - top_bottom[..., 0]) * frac[..., 1]
-
-
-def quat_exp_np(v: np.ndarray) -> np.ndarray:
-    """`quat_exp` on float32 arrays."""
-    half = np.hypot(np.hypot(v[..., 0:1], v[..., 1:2]), v[..., 2:3])
-    sinc = np.where(half > 1e-6, np.sin(half) / np.maximum(half, np.float32(1e-6)), 1.0 - half * half / np.float32(6.0))
-    return np.concatenate([np.cos(half), v * sinc], axis=-1)
-
-
-def rotation_rows(c: np.ndarray, s: np.ndarray) -> np.ndarray:
-    """[N, 2, 2] matrices [[c, s], [-s, c]] for row vectors (v @ m); (c, -s) gives the inverse."""
-    return stack_last(c, s, -s, c).reshape(-1, 2, 2)
-
-
-def finite_or_zero(a: np.ndarray) -> np.ndarray:
-    """torch.nan_to_num(a, 0, 0, 0)."""
-    return np.where(np.isfinite(a), a, np.float32(0.0))
-
-
-class NumpyTick:
-    """`PFNNTick.forward` in numpy (float32) with the network still the torch module.
-
-    A one-character tick is ~250 tiny tensor ops; in numpy each costs about a third of a
-    TorchScript op, so this is the controller's CPU path for small batches. Built from the eager
-    `PFNNTick` (before scripting) so both paths share buffers and settings; state arrays are
-    numpy views of the controller's state tensors and are updated in place, like `forward`.
-    """
-
-    def __init__(self, core: PFNNTick, network: nn.Module | None = None) -> None:
-        """network: the module to call instead of `core.net` (e.g. a frozen TorchScript copy of it)."""
-        def arr(t: torch.Tensor) -> np.ndarray:
-            return t.detach().cpu().numpy().astype(np.float32)
-        self.num_joints = core.num_joints
-        self.pad_low, self.pad_high = arr(core.pad_low), arr(core.pad_high)
-        self.offsets, self.gait_speeds = arr(core.offsets), core.gait_speeds.tolist()
-        self.w_pos, self.w_dir = arr(core.w_pos), arr(core.w_dir)
-        self.history_frames = core.sample_frames.numpy()[:-1].copy()   # the 6 past samples
-        self.step_seconds = core.traj_step / core.fps
-        self.side = np.float32(core.side)
-        self.side_signs = np.array([1.0, 0.0, -1.0], np.float32)   # left, centre, right height probes
-        method = {1: "forward_nearest50", 2: "forward_linear10"}.get(core.mode, "forward")
-        self.network = getattr(core.net if network is None else network, method)
-
-    def predict(self, x: np.ndarray, phase: np.ndarray) -> np.ndarray:
-        with torch.inference_mode():
-            y = self.network(torch.from_numpy(x), torch.from_numpy(phase))
-            return torch.nan_to_num(y, 0.0, 0.0, 0.0).numpy()
-
-    def __call__(self, pads: np.ndarray, grid: HeightGrid, root_xz: np.ndarray,
-                 yaw: np.ndarray, phase: np.ndarray, past: np.ndarray, future: np.ndarray, joints: np.ndarray
-                 ) -> tuple[np.ndarray, ...]:
-        n, j = pads.shape[0], self.num_joints
-        pads = clamp_np(finite_or_zero(pads), self.pad_low, self.pad_high)
-        cy, sy = np.cos(yaw), np.sin(yaw)
-        facing = stack_last(sy, cy)
-        to_local = rotation_rows(cy, sy)
-
-        # 1. desired trajectory from the pad, blended into the predicted future
-        want_vel, want_dir, want_gait = desired_from_gamepad_np(pads, facing, self.gait_speeds)
-        fut_pos, fut_dir = blend_future_np(future[:, :, 0:2], future[:, :, 2:4], root_xz, want_vel, want_dir,
-                                           self.w_pos, self.w_dir, self.step_seconds)
-        fut_gait = future[:, :, 4:] + (want_gait[:, None] - future[:, :, 4:]) * self.w_pos[None, :, None]
-        cur_gait = past[:, -1, 4:] + (want_gait - past[:, -1, 4:]) * np.float32(0.1)
-
-        # 2. network input in the root frame
-        now = np.concatenate([root_xz, facing, cur_gait], axis=-1)[:, None]
-        samples = np.concatenate([past[:, self.history_frames], now,
-                                  np.concatenate([fut_pos, fut_dir, fut_gait], axis=-1)], axis=1)
-        loc_pos = (samples[:, :, 0:2] - root_xz[:, None]) @ to_local
-        loc_dir = samples[:, :, 2:4] @ to_local
-        right = stack_last(-samples[:, :, 3], samples[:, :, 2]) * self.side
-        probes = samples[:, :, None, 0:2] + right[:, :, None, :] * self.side_signs[:, None]  # [N, 12, 3, 2]
-        h_all = sample_heights_np(grid, np.concatenate([probes.reshape(n, -1, 2), root_xz[:, None]], 1))
-        traj_abs = h_all[:, :-1].reshape(n, -1, 3)
-        traj_h = traj_abs - h_all[:, -1, None, None]
-        x = np.concatenate([loc_pos.reshape(n, -1), loc_dir.reshape(n, -1), samples[:, :, 4:].reshape(n, -1),
-                            traj_h.reshape(n, -1), joints[:, :, 0:3].reshape(n, -1), joints[:, :, 3:6].reshape(n, -1)], 1)
-
-        # 3. predict
-        y = self.predict(x, phase)
-
-        # 4. move the root, advance the phase (standing still: no drift, slow phase)
-        stand = cur_gait[:, 0]
-        moving = clamp_np((1.0 - stand) * np.float32(10.0), 0.0, 1.0)[:, None]
-        step = (clamp_np(y[:, None, 0:2], -0.5, 0.5) @ to_local.transpose(0, 2, 1))[:, 0] * moving
-        new_xz = root_xz + step
-        new_yaw = yaw + clamp_np(y[:, 2], -0.5, 0.5)
-        amount = clamp_np(1.0 - stand, 0.0, 1.0) ** np.float32(0.25) * np.float32(0.9) + np.float32(0.1)
-        new_phase = np.remainder(phase + clamp_np(y[:, 3], 0.0, 0.1) * amount, np.float32(1.0))
-        ncy, nsy = np.cos(new_yaw), np.sin(new_yaw)
-        new_dir = stack_last(nsy, ncy)
-        to_world_new = rotation_rows(ncy, -nsy)
-
-        # 5. write the state back (in place: these are views of the controller's tensors)
-        fs, fk = FUTURE_SAMPLES, FUTURE_KEPT
-        o = 8
-        pred_pos = y[:, o:o + 2 * fs].reshape(n, fs, 2) @ to_world_new + new_xz[:, None]
-        o += 2 * fs
-        pred_dir = safe_normalise_np(y[:, o:o + 2 * fs].reshape(n, fs, 2) @ to_world_new, new_dir[:, None])
-        o += 2 * fs
-        past[:, :-1] = past[:, 1:]
-        past[:, -1] = np.concatenate([new_xz, new_dir, cur_gait], axis=-1)
-        future[:, :, 0:2] = pred_pos[:, :fk]
-        future[:, :, 2:4] = pred_dir[:, :fk]
-        future[:, :, 4:] = fut_gait
-        root_xz[:] = new_xz
-        yaw[:] = np.arctan2(nsy, ncy)
-        phase[:] = new_phase
-        jpos = y[:, o:o + 3 * j].reshape(n, j, 3)
-        joints[:, :, 0:3] = jpos
-        joints[:, :, 3:6] = y[:, o + 3 * j:o + 6 * j].reshape(n, j, 3)
-        jrot = y[:, o + 6 * j:o + 9 * j].reshape(n, j, 3)
-
-        # 6. the pose
-        ground = sample_heights_np(grid, new_xz)
-        root_position = stack_last(new_xz[:, 0], ground, new_xz[:, 1])
-        half = yaw * np.float32(0.5)
-        zero = np.zeros(half.shape, np.float32)
-        root_rotation = stack_last(np.cos(half), zero, np.sin(half), zero)
-        local_positions = np.empty((n, j, 3), np.float32)
-        local_positions[:, 0] = jpos[:, 0]
-        local_positions[:, 1:] = self.offsets[1:]
-        local_rotations = quat_exp_np(jrot)
-        contacts = clamp_np(y[:, 4:4 + NUM_CONTACTS], 0.0, 1.0)
-        trajectory = stack_last(samples[:, :, 0], traj_abs[:, :, 1], samples[:, :, 1])
-        return root_position, root_rotation, local_positions, local_rotations, contacts, trajectory

@@ -6,9 +6,6 @@ character looking along +Z, so stick right means world -X (right-handed, Y up).
 """
 from __future__ import annotations
 
-import math
-
-import numpy as np
 import torch
 
 # Gamepad columns (neuropuppet.channels): axes 0-5 (left x, left y, right x, right y, left trigger,
@@ -110,79 +107,3 @@ def blend_future(pred_pos: torch.Tensor, pred_dir: torch.Tensor, root_xz: torch.
     mixed = pred_dir + (desired_dir.unsqueeze(1) - pred_dir) * wd
     fallback = desired_dir.unsqueeze(1).expand_as(mixed)
     return pos, safe_normalise(mixed, fallback)
-
-
-# -- numpy twins of the functions above, for the small-batch CPU tick (`tick.NumpyTick`) ---------
-# Same formulas, same float32 arithmetic; numpy ops cost ~1 us against ~3 us in the TorchScript
-# interpreter, which dominates a one-character tick. tests/pfnn/test_numpy_tick.py checks they agree.
-
-# Only ufuncs and concatenate: np.clip / np.stack / np.nan_to_num go through Python wrappers that
-# cost several microseconds each, more than the arithmetic on a few floats.
-
-def clamp_np(a: np.ndarray, low: float | np.ndarray, high: float | np.ndarray) -> np.ndarray:
-    """torch.clamp (NaN stays NaN)."""
-    return np.minimum(np.maximum(a, low), high)
-
-
-def stack_last(*arrays: np.ndarray) -> np.ndarray:
-    """torch.stack(arrays, dim=-1)."""
-    return np.concatenate([a[..., None] for a in arrays], axis=-1)
-
-
-def norm2_np(v: np.ndarray) -> np.ndarray:
-    """Length of 2D vectors [..., 2], keeping the last dimension."""
-    return np.hypot(v[..., 0:1], v[..., 1:2])
-
-
-def safe_normalise_np(v: np.ndarray, fallback: np.ndarray, eps: float = 1e-4) -> np.ndarray:
-    """`safe_normalise` of 2D vectors."""
-    n = norm2_np(v)
-    return np.where(n > eps, v / np.maximum(n, np.float32(eps)), fallback)
-
-
-def desired_from_pad(pad: list[float], facing: tuple[float, float], gait_speeds: list[float],
-                     dead_zone: float = 0.15) -> tuple[list[float], list[float], list[float]]:
-    """`desired_from_gamepad` for ONE character in plain Python floats (a few dozen scalar
-    operations cost less than one numpy call each). pad: 21 finite, clamped values."""
-    stick_x, stick_z = -pad[0], pad[1]
-    length = math.hypot(stick_x, stick_z)
-    live = min(max((min(length, 1.0) - dead_zone) / (1.0 - dead_zone), 0.0), 1.0)
-    moving = min(live * MOVE_RAMP, 1.0)
-    live = moving * (MIN_DRIVE + (1.0 - MIN_DRIVE) * live)
-    stick_dir = (stick_x / length, stick_z / length) if length > 1e-4 else facing
-    run = min(max(pad[5], pad[16]), 1.0)
-    crouch = min(max(pad[4], pad[15]), 1.0)
-    gait = [(1.0 - moving) * (1.0 - crouch), moving * (1.0 - run) * (1.0 - crouch), moving * run * (1.0 - crouch),
-            crouch, 0.0, 0.0]
-    top = (1.0 - crouch) * ((1.0 - run) * gait_speeds[1] + run * gait_speeds[2]) + crouch * gait_speeds[3]
-    speed = live * top
-    velocity = [stick_dir[0] * speed, stick_dir[1] * speed]
-    look_x, look_z = -pad[2], pad[3]
-    look_length = math.hypot(look_x, look_z)
-    if look_length > 0.25:
-        want_facing = [look_x / look_length, look_z / look_length]
-    elif abs(speed) > 1e-3:     # |velocity| = |speed| as stick_dir is a unit vector
-        want_facing = [stick_dir[0] * math.copysign(1.0, speed), stick_dir[1] * math.copysign(1.0, speed)]
-    else:
-        want_facing = list(facing)
-    return velocity, want_facing, gait
-
-
-def desired_from_gamepad_np(pads: np.ndarray, facing: np.ndarray, gait_speeds: list[float]
-                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`desired_from_gamepad` on float32 arrays (pads already finite and clamped), per character."""
-    wanted = [desired_from_pad(pad, (fx, fz), gait_speeds) for pad, (fx, fz) in zip(pads.tolist(), facing.tolist())]
-    velocity, want_facing, gait = (np.array(column, np.float32) for column in zip(*wanted))
-    return velocity, want_facing, gait
-
-
-def blend_future_np(pred_pos: np.ndarray, pred_dir: np.ndarray, root_xz: np.ndarray, desired_vel: np.ndarray,
-                    desired_dir: np.ndarray, w_pos: np.ndarray, w_dir: np.ndarray, step_seconds: float
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """`blend_future` on float32 arrays."""
-    root = root_xz[:, None]
-    steps = pred_pos - np.concatenate([root, pred_pos[:, :-1]], axis=1)
-    want = (desired_vel * np.float32(step_seconds))[:, None]
-    pos = root + np.add.accumulate(steps + (want - steps) * w_pos[None, :, None], axis=1)   # cumsum
-    mixed = pred_dir + (desired_dir[:, None] - pred_dir) * w_dir[None, :, None]
-    return pos, safe_normalise_np(mixed, desired_dir[:, None])

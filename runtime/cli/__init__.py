@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import sys
 from typing import Sequence
@@ -38,6 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     args = build_parser().parse_args(argv)
     from ..errors import NeuropuppetError
+
+    # Library modules report slow one-off work (e.g. compiling a controller's CPU tick) at INFO.
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.INFO, format="neuropuppet: %(message)s")
 
     try:
         return int(args.handler(args) or 0)

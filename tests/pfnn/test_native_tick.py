@@ -1,4 +1,4 @@
-"""The numpy small-batch tick (engine "numpy") against the TorchScript tick (engine "torch").
+"""The compiled CPU tick (engine "native", numba) against the TorchScript tick (engine "torch").
 
 Both controllers start each tick from the same state (the torch one's), so the comparison is per
 tick and a rounding difference cannot grow into a different walk; a scripted stick sequence with
@@ -15,6 +15,7 @@ import torch
 from neuropuppet.artifacts import load_artifact
 from neuropuppet.channels import GAMEPAD_WIDTH, TickInputs
 from neuropuppet.controllers.pfnn import PFNNController
+from neuropuppet.controllers.pfnn.controller import NATIVE_MAX_BATCH
 from neuropuppet.errors import InputError
 from neuropuppet.terrain import HeightField
 
@@ -39,30 +40,50 @@ def scripted_pads(ticks: int, n: int) -> list[torch.Tensor]:
 
 
 @pytest.mark.parametrize("mode,n", [("bucket50", 1), ("exact", 1), ("linear10", 3), ("bucket50", 4)])
-def test_numpy_tick_equals_torch_tick(random_artifact: Path, mode: str, n: int) -> None:
+def test_native_tick_equals_torch_tick(random_artifact: Path, mode: str, n: int) -> None:
     art = load_artifact(random_artifact, device="cpu")
     torch_c = PFNNController.from_artifact(art, batch_size=n, device="cpu", mode=mode, engine="torch")
-    numpy_c = PFNNController.from_artifact(art, batch_size=n, device="cpu", mode=mode, engine="numpy")
-    assert torch_c.engine == "torch" and numpy_c.engine == "numpy"
+    native_c = PFNNController.from_artifact(art, batch_size=n, device="cpu", mode=mode, engine="native")
+    assert torch_c.engine == "torch" and native_c.engine == "native"
     terrain = HeightField(np.random.default_rng(2).uniform(0, 0.4, (30, 30)).astype(np.float32), (-15, -15), 1.0)
     for pads in scripted_pads(400, n):
         for k, v in torch_c.state.items():
-            numpy_c.state[k].copy_(v)
+            native_c.state[k].copy_(v)
         want = torch_c.step(TickInputs(1 / 60, gamepad=pads.clone(), terrain=terrain)).clone()
-        got = numpy_c.step(TickInputs(1 / 60, gamepad=pads.clone(), terrain=terrain)).clone()
+        got = native_c.step(TickInputs(1 / 60, gamepad=pads.clone(), terrain=terrain)).clone()
         for field in POSE_FIELDS:
             assert torch.allclose(getattr(got, field), getattr(want, field), atol=2e-5), (field, float((getattr(got, field) - getattr(want, field)).abs().max()))
         for key in ("contacts", "trajectory", "phase"):
             assert torch.allclose(got.extras[key], want.extras[key], atol=2e-5), key
         for k, v in torch_c.state.items():
             # 1e-4: the stick response ramps up steeply past the dead zone (trajectory.MOVE_RAMP), which
-            # magnifies the float64 (scalar path) vs float32 (tensor path) rounding of the stick length
-            assert torch.allclose(numpy_c.state[k], v, atol=1e-4), (k, float((numpy_c.state[k] - v).abs().max()))
+            # magnifies the float64 (kernel scalars) vs float32 (tensor path) rounding of the stick length
+            assert torch.allclose(native_c.state[k], v, atol=1e-4), (k, float((native_c.state[k] - v).abs().max()))
 
 
 def test_engine_choice(random_artifact: Path) -> None:
     art = load_artifact(random_artifact, device="cpu")
-    assert PFNNController.from_artifact(art, batch_size=1, device="cpu").engine == "numpy"
-    assert PFNNController.from_artifact(art, batch_size=64, device="cpu").engine == "torch"
+    assert PFNNController.from_artifact(art, batch_size=1, device="cpu").engine == "native"
+    assert PFNNController.from_artifact(art, batch_size=NATIVE_MAX_BATCH, device="cpu").engine == "native"
+    assert PFNNController.from_artifact(art, batch_size=NATIVE_MAX_BATCH + 1, device="cpu").engine == "torch"
     with pytest.raises(InputError):
         PFNNController.from_artifact(art, batch_size=1, device="cpu", engine="jax")
+
+
+@pytest.mark.parametrize("engine", ["native", "torch"])
+def test_bad_placement_is_refused_and_far_terrain_clamps(random_artifact: Path, engine: str) -> None:
+    c = PFNNController.from_artifact(load_artifact(random_artifact, device="cpu"), batch_size=2, device="cpu",
+                                     engine=engine)
+    with pytest.raises(InputError, match="finite"):
+        c.place([[0.0, float("nan")], [1.0, 1.0]])
+    with pytest.raises(InputError, match="2 \\(x, z\\) positions"):
+        c.place([[0.0, 0.0]])
+    terrain = HeightField(np.full((4, 4), 0.5, np.float32), (-2.0, -2.0), 1.0)
+    c.place([[1e6, -1e6], [-3e5, 2e4]], yaw=[0.5, -2.0])           # far outside the height field
+    pads = torch.zeros(2, GAMEPAD_WIDTH)
+    pads[:, 1] = torch.tensor([1e9, float("inf")])                    # huge and infinite stick
+    for _ in range(30):
+        pose = c.step(TickInputs(1 / 60, gamepad=pads, terrain=terrain))
+    for field in POSE_FIELDS:
+        assert torch.isfinite(getattr(pose, field)).all(), field
+    assert torch.allclose(pose.root_position[:, 1], torch.tensor(0.5))   # border height, clamped
