@@ -2,8 +2,8 @@
 
 Figures (CPU unless CUDA is available, then both):
   tick_1      one character's full controller tick (trajectory, terrain, network, root, pose), p50/p99,
-              with the default engine (numpy math around the network for small CPU batches) and
-              with engine "torch" (the whole tick in TorchScript)
+              with the default engine ("native", the numba-compiled tick, for CPU batches up to 128)
+              and with engine "torch" (the whole tick in TorchScript; GPUs and large batches)
   mlp_1       one forward pass of a plain 342-512-512-311 ELU MLP, the floor, same run
   crowd       the most characters whose tick median stays within one 60 Hz tick (16.7 ms), found
               by doubling then bisecting, for the controller and for the MLP
@@ -99,8 +99,9 @@ def _device_figures(art_path: Path, device: torch.device, max_characters: int, t
         return f
 
     out: dict[str, Any] = {}
-    tick, _ = controller_tick(1)
+    tick, c = controller_tick(1)
     out["tick_1"] = _stats(_times(tick, ticks, sync=sync))
+    out["engine_1"] = c.engine
     tick, _ = controller_tick(1, engine="torch")
     out["tick_1_torch_engine"] = _stats(_times(tick, ticks, sync=sync))
     out["mlp_1"] = _stats(_times(mlp_call(1), ticks, sync=sync))
@@ -140,8 +141,10 @@ def run(max_characters: int = 4096, ticks: int = 2000) -> dict[str, Any]:
     for dev in (d for d in ("cpu", "cuda") if d in results):
         r = results[dev]
         print(f"pfnn on {dev} ({results['threads']} threads), artifact {results['artifact']}")
-        print(f"  1 character tick (bucket50 ) p50 {r['tick_1']['p50_ms']:.3f} ms  p99 {r['tick_1']['p99_ms']:.3f} ms"
-              f"   | plain 342-512-512-311 MLP p50 {r['mlp_1']['p50_ms']:.3f} ms  p99 {r['mlp_1']['p99_ms']:.3f} ms")
+        t1, m1 = r["tick_1"], r["mlp_1"]
+        print(f"  1 character tick (bucket50, engine {r['engine_1']}) p50 {t1['p50_ms']:.3f} ms  p99 {t1['p99_ms']:.3f} ms"
+              f"   | plain 342-512-512-311 MLP p50 {m1['p50_ms']:.3f} ms  p99 {m1['p99_ms']:.3f} ms"
+              f"   | ratio tick / MLP {t1['p50_ms'] / m1['p50_ms']:.2f}")
         s = r["tick_1_torch_engine"]
         print(f"  1 character tick (bucket50, engine torch: the TorchScript tick) p50 {s['p50_ms']:.3f} ms  "
               f"p99 {s['p99_ms']:.3f} ms")
@@ -151,7 +154,8 @@ def run(max_characters: int = 4096, ticks: int = 2000) -> dict[str, Any]:
         for name in ("forward", "forward_nearest50", "forward_linear10"):
             s = r[f"net_1_{name}"]
             print(f"  network only {name:18s} p50 {s['p50_ms']:.3f} ms")
-        print(f"  characters within a 16.7 ms tick: pfnn {r['crowd_pfnn']}   | plain MLP forward {r['crowd_mlp']}")
+        print(f"  characters within a 16.7 ms tick: pfnn {r['crowd_pfnn']}   | plain MLP forward {r['crowd_mlp']}"
+              f"   | ratio {r['crowd_pfnn'] / max(r['crowd_mlp'], 1):.2f}")
         key = next(k for k in r if k.startswith("tick_") and k.endswith("_ms"))
         print(f"  {key.split('_')[1]} characters: {r[key]:.2f} ms per tick")
     return results
