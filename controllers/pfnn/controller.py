@@ -16,7 +16,7 @@ from neuropuppet.pose import PoseBatch
 from neuropuppet.terrain import HeightField
 
 from .features import PFNNFeatures
-from .network import PhaseBucketedPFNN
+from .network import PhaseBucketedPFNN, pfnn_from_state
 from .native import NativeTick
 from .tick import MODES, PFNNTick, initial_state
 
@@ -64,8 +64,10 @@ class PFNNController:
             raise InputError(f"pfnn: engine 'native' runs on the CPU only, not {self.device}")
         self.engine = engine
         net_state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
-        if mode == "bucket50":
-            net = PhaseBucketedPFNN(net_state)
+        try:
+            net = PhaseBucketedPFNN(net_state) if mode == "bucket50" else pfnn_from_state(net_state)
+        except (KeyError, RuntimeError) as e:
+            raise ArtifactError(f"pfnn: the artifact's network is not a PFNN ({type(e).__name__}: {e})") from e
         core = PFNNTick(net, torch.as_tensor(skeleton.offsets), torch.tensor(list(gait_speeds)), MODES[mode],
                         bias_pos, bias_dir).to(self.device)
         self._native = NativeTick(core, net_state, mode, self.batch_size) if engine == "native" else None

@@ -164,6 +164,19 @@ class PFNN(nn.Module):
         return catmull_rom_coefficients(phase)
 
 
+def pfnn_from_state(state: dict[str, torch.Tensor]) -> PFNN:
+    """A `PFNN` rebuilt from its weights (an artifact's `state_dict()`, TorchScript or torch.export alike).
+
+    The controller runs its own copy of the network, so an artifact is weights plus metadata and
+    the serialisation format can change without touching the tick. Raises KeyError / RuntimeError
+    when `state` is not a PFNN's.
+    """
+    hidden = state["mlp.layer0.bias"].shape[1]
+    net = PFNN(state["x_mean"].shape[0], state["y_mean"].shape[0], hidden=hidden)
+    net.load_state_dict({k: v.detach().cpu().float() for k, v in state.items()})
+    return net.eval()
+
+
 class PhaseBucketedPFNN(nn.Module):
     """The nearest-50 precomputed mode as real weight tables, for crowds and single characters.
 

@@ -16,6 +16,7 @@ from neuropuppet.artifacts import load_artifact
 from neuropuppet.channels import GAMEPAD_WIDTH, TickInputs
 from neuropuppet.controllers.pfnn import PFNNController
 from neuropuppet.controllers.pfnn.controller import NATIVE_MAX_BATCH
+from neuropuppet.controllers.pfnn.network import pfnn_from_state
 from neuropuppet.errors import InputError
 from neuropuppet.terrain import HeightField
 
@@ -87,3 +88,43 @@ def test_bad_placement_is_refused_and_far_terrain_clamps(random_artifact: Path, 
     for field in POSE_FIELDS:
         assert torch.isfinite(getattr(pose, field)).all(), field
     assert torch.allclose(pose.root_position[:, 1], torch.tensor(0.5))   # border height, clamped
+
+
+@pytest.mark.parametrize("mode", ["bucket50", "exact", "nearest50", "linear10"])
+def test_torch_export_artifact_plays_like_torchscript(random_artifact: Path, tmp_path: Path, mode: str) -> None:
+    """The controller needs the artifact's weights and metadata, not its TorchScript code: the same
+    network saved as a torch.export `.pt2` drives both engines to the same poses."""
+    from neuropuppet.artifacts import save_artifact
+    ts = load_artifact(random_artifact, device="cpu")
+    net = pfnn_from_state(ts.module.state_dict())
+    pt2 = load_artifact(save_artifact(net, tmp_path / "pfnn.pt2", ts.metadata), device="cpu")
+    assert pt2.backend == "export"
+    pads = scripted_pads(120, 2)
+    for engine in ("native", "torch"):
+        a = PFNNController.from_artifact(ts, batch_size=2, device="cpu", mode=mode, engine=engine)
+        b = PFNNController.from_artifact(pt2, batch_size=2, device="cpu", mode=mode, engine=engine)
+        for p in pads:
+            want = a.step(TickInputs(1 / 60, gamepad=p.clone())).clone()
+            got = b.step(TickInputs(1 / 60, gamepad=p.clone()))
+            for field in POSE_FIELDS:
+                assert torch.equal(getattr(got, field), getattr(want, field)), (engine, field)
+
+
+class Impostor(torch.nn.Module):
+    """Takes and gives PFNN's shapes, but is no PFNN."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = torch.nn.Linear(342, 311)
+
+    def forward(self, x: torch.Tensor, phase: torch.Tensor) -> torch.Tensor:
+        return self.linear(x) * phase.unsqueeze(-1)
+
+
+def test_artifact_of_another_network_is_refused(random_artifact: Path, tmp_path: Path) -> None:
+    from neuropuppet.artifacts import save_artifact
+    from neuropuppet.errors import ArtifactError
+    ts = load_artifact(random_artifact, device="cpu")
+    other = load_artifact(save_artifact(Impostor(), tmp_path / "other.pt", ts.metadata), device="cpu")
+    with pytest.raises(ArtifactError, match="not a PFNN"):
+        PFNNController.from_artifact(other, device="cpu")
