@@ -11,6 +11,7 @@ from neuropuppet.artifacts import Artifact, pick_device, quiet_torchscript
 from neuropuppet.channels import GAMEPAD_WIDTH, Channel, TickInputs
 from neuropuppet.controller import PLUGIN_API_VERSION
 from neuropuppet.errors import ArtifactError, InputError
+from neuropuppet.motion.foot_ik import FootLock, biped_legs
 from neuropuppet.motion.skeleton import Skeleton
 from neuropuppet.pose import PoseBatch
 from neuropuppet.terrain import HeightField
@@ -34,7 +35,9 @@ class PFNNController:
     crouch. Options: mode ("bucket50" default: nearest-of-50 precomputed weight tables, phase-bucketed;
     "exact" cubic; "nearest50" / "linear10" via blend-coefficient tables), bias_pos, bias_dir,
     script (bool: compile the torch tick to TorchScript), engine ("auto" default: the numba-compiled
-    tick (`native.NativeTick`) for CPU batches up to NATIVE_MAX_BATCH, else the torch tick; "torch"; "native").
+    tick (`native.NativeTick`) for CPU batches up to NATIVE_MAX_BATCH, else the torch tick; "torch"; "native"),
+    foot_lock (bool, default on for CPU poses: planted feet hold still and stand on the terrain,
+    `neuropuppet.motion.foot_ik`; on a GPU apply `FootLock.apply_pose` to the host copy instead).
     """
 
     name: ClassVar[str] = "pfnn"
@@ -45,7 +48,7 @@ class PFNNController:
     def __init__(self, net: Any, skeleton: Skeleton, rest_joints: np.ndarray, *, batch_size: int = 1,
                  device: torch.device | str = "cpu", mode: str = "bucket50", gait_speeds: Sequence[float] = DEFAULT_GAIT_SPEEDS,
                  bias_pos: float = 3.0, bias_dir: float = 3.0, script: bool = True,
-                 engine: str = "auto") -> None:
+                 engine: str = "auto", foot_lock: bool | None = None) -> None:
         if engine not in ENGINES:
             raise InputError(f"pfnn: unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
         if mode not in MODES:
@@ -81,6 +84,23 @@ class PFNNController:
         self._state_arrays = {k: v.numpy() for k, v in self.state.items()} if engine == "native" else {}
         self._native_outputs = tuple(torch.from_numpy(o) for o in self._native.outputs) if self._native else ()
         self._pose = PoseBatch.rest(skeleton, self.batch_size, self.device)
+        self.foot_lock = self._make_foot_lock(foot_lock)
+
+    def _make_foot_lock(self, wanted: bool | None) -> FootLock | None:
+        """The foot IK when asked for (True) or by default (None: on for CPU poses of a skeleton with the
+        CMU leg names); True on a GPU or without the legs is an error."""
+        if wanted is False or wanted is None and self.device.type != "cpu":
+            return None
+        if self.device.type != "cpu":
+            raise InputError("pfnn: foot_lock works on CPU poses; on a GPU, apply FootLock.apply_pose to the host "
+                             "copy of the pose (neuropuppet.motion.foot_ik)")
+        try:
+            legs = biped_legs(self.skeleton)
+        except InputError:
+            if wanted:
+                raise
+            return None
+        return FootLock(self.skeleton, legs, self.batch_size)
 
     # -- plugin protocol -------------------------------------------------------------------
     @classmethod
@@ -120,6 +140,8 @@ class PFNNController:
         return cls(module, skeleton, rest, batch_size=batch_size, device=dev, gait_speeds=speeds, **options)
 
     def reset(self, indices: Sequence[int] | None = None) -> None:
+        if self.foot_lock is not None:
+            self.foot_lock.reset(indices)
         fresh = initial_state(self.batch_size, self.skeleton.num_joints, self._rest, self.device)
         if indices is None:
             for k, v in self.state.items():
@@ -174,6 +196,8 @@ class PFNNController:
             rp, rr, lp, lr, contacts, traj = self._tick_native(pads)
         else:
             rp, rr, lp, lr, contacts, traj = self._tick_torch(pads)
+        if self.foot_lock is not None:   # CPU tensors: numpy views, modified in place
+            self.foot_lock.apply(rp.numpy(), rr.numpy(), lp.numpy(), lr.numpy(), contacts.numpy(), self._terrain_source)
         pose = self._pose
         pose.root_position, pose.root_rotation = rp, rr
         pose.local_positions, pose.local_rotations = lp, lr

@@ -4,7 +4,8 @@ Stated bounds (the default is small and trained for ~10 CPU minutes on synthetic
   heading of travel within HEADING_TOL_DEG of the commanded direction (last 2 s of each 5 s leg)
   speed between SPEED_RANGE times the artifact's walking speed
   drift after the stick is released below DRIFT_M metres over 3 s
-  foot skating (heel/toe speed while the network says "contact") below SKATE_M_S
+  foot skating (heel/toe speed while the network says "contact") below SKATE_M_S, and planted heels
+  standing on the terrain under them (HEEL_HEIGHT_M)
 """
 from __future__ import annotations
 
@@ -23,7 +24,10 @@ from neuropuppet.trainers.pfnn.dataset import FOOT_JOINTS, pick_joint
 HEADING_TOL_DEG = 15.0
 SPEED_RANGE = (0.7, 1.3)
 DRIFT_M = 0.3
-SKATE_M_S = 0.45
+SKATE_M_S = 0.05      # with the controller's default foot lock (raw network: ~0.2-0.35 m/s)
+HEEL_HEIGHT_M = (0.08, 0.04)  # planted heels: rest height above the terrain under them, tolerance
+
+TERRAIN = HeightField(np.random.default_rng(0).uniform(0, 0.15, (40, 40)).astype(np.float32), (-40, -40), 2.0)
 
 # (left stick x, left stick y) per 5-second leg; stick right is world -X (camera behind, facing +Z)
 LEGS = [((0.0, 1.0), (0.0, 1.0)), ((1.0, 0.0), (-1.0, 0.0)), ((-0.7, -0.7), (0.7071, -0.7071)), ((0.0, 0.0), None)]
@@ -34,7 +38,7 @@ def played():
     path = default_artifact()
     assert path is not None, "the shipped default controllers/pfnn/default/pfnn.pt is missing"
     c = PFNNController.from_artifact(load_artifact(path, device="cpu"), batch_size=1, device="cpu")
-    terrain = HeightField(np.random.default_rng(0).uniform(0, 0.15, (40, 40)).astype(np.float32), (-40, -40), 2.0)
+    terrain = TERRAIN
     roots, worlds, contacts, heights = [], [], [], []
     for stick, _ in LEGS:
         for _ in range(300):
@@ -73,7 +77,28 @@ def test_foot_skating_bound(played) -> None:
     _, worlds, contacts, _, c, _ = played
     feet = [pick_joint(c.skeleton, *names) for pair in FOOT_JOINTS for names in pair]
     skate = foot_skating(worlds[:, feet], contacts, 60.0)
+    print(f"foot skating with the default foot lock: {skate:.4f} m/s")
     assert skate < SKATE_M_S, skate
+
+
+def test_planted_heels_stand_on_the_terrain(played) -> None:
+    _, worlds, contacts, _, c, _ = played
+    terrain = TERRAIN
+    heels = [c.skeleton.index(n) for n in ("LeftFoot", "RightFoot")]
+    above = []
+    for k, (j, col) in enumerate(zip(heels, (0, 2))):
+        down = np.flatnonzero(contacts[:, col])
+        down = down[np.isin(down - 4, down)]                  # settled: in contact for the last 4 ticks
+        p = worlds[down, j]
+        above.append(p[:, 1] - terrain.sample(p[:, 0], p[:, 2]))
+    above = np.concatenate(above)
+    print(f"planted heels above the terrain: median {np.median(above):.4f} m, range {above.min():.4f}..{above.max():.4f}")
+    assert above.size > 100
+    want, tol = HEEL_HEIGHT_M
+    off = np.abs(above - want)
+    print(f"  within 5 mm: {np.mean(off < 0.005):.3f}; 99th percentile off {np.percentile(off, 99):.4f} m")
+    assert np.mean(off < 0.005) > 0.95          # the rest: heels lifted where the hip ran out of reach
+    assert off.max() < tol, (above.min(), above.max())
 
 
 def test_a_minute_of_random_play_stays_sane() -> None:
