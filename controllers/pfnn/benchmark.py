@@ -1,7 +1,8 @@
 """`neuropuppet bench pfnn`: per-tick latency and crowd size of the PFNN controller beside a plain MLP.
 
 Figures (CPU unless CUDA is available, then both):
-  tick_1      one character's full controller tick (trajectory, terrain, network, root, pose), p50/p99,
+  tick_1      one character's full controller tick (trajectory, terrain, network, root, pose, foot
+              lock IK on CPU), p50/p99, and the same without the foot lock,
               with the default engine ("native", the numba-compiled tick, for CPU batches up to 128)
               and with engine "torch" (the whole tick in TorchScript; GPUs and large batches)
   mlp_1       one forward pass of a plain 342-512-512-311 ELU MLP, the floor, same run
@@ -82,8 +83,9 @@ def _device_figures(art_path: Path, device: torch.device, max_characters: int, t
     art = load_artifact(art_path, controller="pfnn", device=device)
     terrain = HeightField(np.random.default_rng(0).uniform(0, 0.3, (64, 64)).astype(np.float32), (-32.0, -32.0), 1.0)
 
-    def controller_tick(n: int, mode: str = "bucket50", engine: str = "auto") -> tuple[Callable[[], Any], PFNNController]:
-        c = PFNNController.from_artifact(art, batch_size=n, device=device, mode=mode, engine=engine)
+    def controller_tick(n: int, mode: str = "bucket50", engine: str = "auto", **options: Any
+                        ) -> tuple[Callable[[], Any], PFNNController]:
+        c = PFNNController.from_artifact(art, batch_size=n, device=device, mode=mode, engine=engine, **options)
         pads = torch.zeros(n, GAMEPAD_WIDTH, device=device)
         pads[:, 1] = 0.8
         inputs = TickInputs(dt=1 / 60, gamepad=pads, terrain=terrain)
@@ -102,6 +104,9 @@ def _device_figures(art_path: Path, device: torch.device, max_characters: int, t
     tick, c = controller_tick(1)
     out["tick_1"] = _stats(_times(tick, ticks, sync=sync))
     out["engine_1"] = c.engine
+    out["foot_lock_1"] = c.foot_lock is not None
+    tick, _ = controller_tick(1, foot_lock=False)
+    out["tick_1_no_foot_lock"] = _stats(_times(tick, ticks, sync=sync))
     tick, _ = controller_tick(1, engine="torch")
     out["tick_1_torch_engine"] = _stats(_times(tick, ticks, sync=sync))
     out["mlp_1"] = _stats(_times(mlp_call(1), ticks, sync=sync))
@@ -145,6 +150,9 @@ def run(max_characters: int = 4096, ticks: int = 2000) -> dict[str, Any]:
         print(f"  1 character tick (bucket50, engine {r['engine_1']}) p50 {t1['p50_ms']:.3f} ms  p99 {t1['p99_ms']:.3f} ms"
               f"   | plain 342-512-512-311 MLP p50 {m1['p50_ms']:.3f} ms  p99 {m1['p99_ms']:.3f} ms"
               f"   | ratio tick / MLP {t1['p50_ms'] / m1['p50_ms']:.2f}")
+        s = r["tick_1_no_foot_lock"]
+        print(f"  1 character tick without the foot lock (foot IK {'on' if r['foot_lock_1'] else 'off'} above) "
+              f"p50 {s['p50_ms']:.3f} ms  p99 {s['p99_ms']:.3f} ms")
         s = r["tick_1_torch_engine"]
         print(f"  1 character tick (bucket50, engine torch: the TorchScript tick) p50 {s['p50_ms']:.3f} ms  "
               f"p99 {s['p99_ms']:.3f} ms")
