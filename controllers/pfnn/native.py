@@ -105,7 +105,11 @@ def _clamp(v, low, high):
 
 @njit(cache=True)
 def _height(heights, origin_x, origin_z, inv_cell, x, z):
-    """Bilinear terrain height at (x, z); outside the grid clamps to its border (`sample_heights`)."""
+    """Bilinear terrain height at (x, z); outside the grid clamps to its border (`sample_heights`).
+
+    motion/foot_ik.py keeps its own copy on purpose: numba's disk cache is keyed on the calling file
+    only, so a kernel calling a jitted function from another file would not notice edits to it.
+    """
     rows, cols = heights.shape
     u = _clamp((x - origin_x) * inv_cell, 0.0, cols - 1.0)
     v = _clamp((z - origin_z) * inv_cell, 0.0, rows - 1.0)
