@@ -27,14 +27,23 @@ import numpy as np
 import torch
 from numba import njit
 
-from .features import FUTURE_SAMPLES, NUM_CONTACTS, NUM_GAITS, TRAJ_PAST, TRAJ_SAMPLES
-from .network import NUM_CONTROL_SETS
-from .tick import FUTURE_KEPT, HISTORY, PFNNTick
+from . import features, network, tick
+from .tick import PFNNTick
 
 log = logging.getLogger(__name__)
 
 KERNEL_MODES = {"exact": 0, "nearest50": 1, "linear10": 2, "bucket50": 3}
+# The layout the kernels are compiled with. Written out here rather than imported: numba freezes
+# globals into its disk cache, which it only invalidates when THIS file changes, so an edit to
+# features.py must fail loudly below and be mirrored here.
+TRAJ_SAMPLES, TRAJ_PAST, FUTURE_SAMPLES, FUTURE_KEPT, HISTORY = 12, 6, 6, 5, 61
+NUM_GAITS, NUM_CONTACTS, NUM_CONTROL_SETS = 6, 4, 4
 COLUMNS = 4 + NUM_GAITS            # trajectory sample: x, z, facing x, facing z, 6 gait weights
+_REFERENCE = (features.TRAJ_SAMPLES, features.TRAJ_PAST, features.FUTURE_SAMPLES, tick.FUTURE_KEPT, tick.HISTORY,
+              features.NUM_GAITS, features.NUM_CONTACTS, network.NUM_CONTROL_SETS)
+if (TRAJ_SAMPLES, TRAJ_PAST, FUTURE_SAMPLES, FUTURE_KEPT, HISTORY, NUM_GAITS, NUM_CONTACTS, NUM_CONTROL_SETS) != _REFERENCE:
+    raise ImportError(f"controllers/pfnn/native.py: layout constants differ from features.py / tick.py {_REFERENCE}; "
+                      "update them here (this also refreshes numba's cache)")
 
 
 class NetworkTables(NamedTuple):
@@ -59,8 +68,7 @@ class NetworkTables(NamedTuple):
             return np.ascontiguousarray(t.detach().cpu().float().numpy())
         layers = []
         if mode == "bucket50":
-            from .network import PhaseBucketedPFNN
-            bucketed = PhaseBucketedPFNN(state)
+            bucketed = network.PhaseBucketedPFNN(state)
             for i in range(3):
                 layers += [arr(getattr(bucketed, f"w{i}")), arr(getattr(bucketed, f"b{i}"))]
         else:
@@ -395,8 +403,7 @@ class NativeTick:
             return
         log.info("pfnn: preparing the compiled CPU tick (compiled on the first run, ~10 s; cached after)")
         start = time.perf_counter()
-        from .tick import initial_state
-        state = {k: v.numpy() for k, v in initial_state(batch_size, core.num_joints, torch.zeros(core.num_joints, 6),
+        state = {k: v.numpy() for k, v in tick.initial_state(batch_size, core.num_joints, torch.zeros(core.num_joints, 6),
                                                         torch.device("cpu")).items()}
         self(np.zeros((batch_size, core.pad_low.shape[0]), np.float32), state["root_xz"], state["yaw"],
              state["phase"], state["past"], state["future"], state["joints"])
@@ -412,5 +419,3 @@ class NativeTick:
                     *self.settings, *self.outputs)
         return self.outputs
 
-
-assert HISTORY == 61 and FUTURE_KEPT == 5  # the kernel's state layout (tick.py)
