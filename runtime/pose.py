@@ -95,8 +95,8 @@ class PoseBatch:
         """
         return PoseArrays(
             self.skeleton,
-            *(_host(t) for t in (self.root_position, self.root_rotation, self.local_positions, self.local_rotations)),
-            {k: _host(v) for k, v in self.extras.items()},
+            *(host_array(t) for t in (self.root_position, self.root_rotation, self.local_positions, self.local_rotations)),
+            {k: host_array(v) for k, v in self.extras.items()},
         )
 
     def is_finite(self) -> bool:
@@ -105,7 +105,8 @@ class PoseBatch:
                    (self.root_position, self.root_rotation, self.local_positions, self.local_rotations))
 
 
-def _host(t: torch.Tensor) -> np.ndarray:
+def host_array(t: torch.Tensor) -> np.ndarray:
+    """A float32 numpy copy of `t` in host memory (any device or dtype)."""
     return t.detach().to("cpu", torch.float32, copy=True).numpy()
 
 

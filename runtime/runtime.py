@@ -26,7 +26,7 @@ from .clock import FixedTimestep
 from .controller import Controller
 from .errors import NeuropuppetError, PluginError
 from .input.source import InputSource, NoInput
-from .pose import PoseArrays, PoseBatch
+from .pose import PoseArrays, PoseBatch, host_array
 from .terrain import HeightField
 
 
@@ -122,7 +122,7 @@ class CharacterGroup:
                 _nlerp_np(a.root_rotation.numpy(), b.root_rotation.numpy(), alpha),
                 _lerp_np(a.local_positions.numpy(), b.local_positions.numpy(), alpha),
                 _nlerp_np(a.local_rotations.numpy(), b.local_rotations.numpy(), alpha),
-                {k: v.detach().numpy().copy() for k, v in b.extras.items()},
+                {k: host_array(v) for k, v in b.extras.items()},
             )
         mixed = PoseBatch(           # on the device, then one copy to the host
             b.skeleton,

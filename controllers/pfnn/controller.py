@@ -71,9 +71,16 @@ class PFNNController:
             net = PhaseBucketedPFNN(net_state) if mode == "bucket50" else pfnn_from_state(net_state)
         except (KeyError, RuntimeError) as e:
             raise ArtifactError(f"pfnn: the artifact's network is not a PFNN ({type(e).__name__}: {e})") from e
+        sizes = (net.x_mean.shape[0], net.y_mean.shape[0])
+        if sizes != (self.features.x_size, self.features.y_size):
+            raise ArtifactError(f"pfnn: the network maps {sizes[0]} -> {sizes[1]} values, but a {skeleton.num_joints}-joint "
+                                f"skeleton needs {self.features.x_size} -> {self.features.y_size}")
         core = PFNNTick(net, torch.as_tensor(skeleton.offsets), torch.tensor(list(gait_speeds)), MODES[mode],
                         bias_pos, bias_dir).to(self.device)
-        self._native = NativeTick(core, net_state, mode, self.batch_size) if engine == "native" else None
+        try:
+            self._native = NativeTick(core, mode, self.batch_size) if engine == "native" else None
+        except ValueError as e:
+            raise ArtifactError(f"pfnn: {e}") from e
         if script and self._native is None:
             with quiet_torchscript():
                 core = torch.jit.script(core)
@@ -81,7 +88,6 @@ class PFNNController:
         self._terrain_source: HeightField | None = None
         self.set_terrain(HeightField.flat())
         self.state = initial_state(self.batch_size, skeleton.num_joints, self._rest, self.device)
-        self._state_arrays = {k: v.numpy() for k, v in self.state.items()} if engine == "native" else {}
         self._native_outputs = tuple(torch.from_numpy(o) for o in self._native.outputs) if self._native else ()
         self._pose = PoseBatch.rest(skeleton, self.batch_size, self.device)
         self.foot_lock = self._make_foot_lock(foot_lock)
@@ -89,7 +95,7 @@ class PFNNController:
     def _make_foot_lock(self, wanted: bool | None) -> FootLock | None:
         """The foot IK when asked for (True) or by default (None: on for CPU poses of a skeleton with the
         CMU leg names); True on a GPU or without the legs is an error."""
-        if wanted is False or wanted is None and self.device.type != "cpu":
+        if wanted is False or (wanted is None and self.device.type != "cpu"):
             return None
         if self.device.type != "cpu":
             raise InputError("pfnn: foot_lock works on CPU poses; on a GPU, apply FootLock.apply_pose to the host "
@@ -140,16 +146,28 @@ class PFNNController:
         return cls(module, skeleton, rest, batch_size=batch_size, device=dev, gait_speeds=speeds, **options)
 
     def reset(self, indices: Sequence[int] | None = None) -> None:
+        idx = None if indices is None else self._indices(indices)
         if self.foot_lock is not None:
-            self.foot_lock.reset(indices)
+            self.foot_lock.reset(idx)
         fresh = initial_state(self.batch_size, self.skeleton.num_joints, self._rest, self.device)
-        if indices is None:
+        if idx is None:
             for k, v in self.state.items():
                 v.copy_(fresh[k])
             return
-        idx = torch.as_tensor(list(indices), dtype=torch.long, device=self.device)
+        rows = torch.as_tensor(idx, dtype=torch.long, device=self.device)
         for k, v in self.state.items():
-            v[idx] = fresh[k][idx]
+            v[rows] = fresh[k][rows]
+
+    def _indices(self, indices: Sequence[int]) -> list[int]:
+        """Character indices as a list of ints in range (read once: a generator works too)."""
+        items = indices.tolist() if hasattr(indices, "tolist") else list(indices)
+        items = items if isinstance(items, list) else [items]
+        if any(isinstance(i, bool) for i in items):
+            raise InputError("pfnn: reset() takes character indices, not a boolean mask")
+        idx = [int(i) for i in items]
+        if any(not -self.batch_size <= i < self.batch_size for i in idx):
+            raise InputError(f"pfnn: reset() index out of range for {self.batch_size} characters: {idx}")
+        return [i % self.batch_size for i in idx]
 
     def set_terrain(self, terrain: HeightField) -> None:
         """Use `terrain` for height queries (done automatically when TickInputs.terrain changes)."""
@@ -190,6 +208,8 @@ class PFNNController:
         elif pads.shape != (self.batch_size, GAMEPAD_WIDTH):
             raise InputError(f"pfnn: gamepad tensor has shape {tuple(pads.shape)}, expected "
                              f"({self.batch_size}, {GAMEPAD_WIDTH})")
+        else:
+            pads = pads.to(device=self.device, dtype=torch.float32)   # no-op when already so
         if inputs.terrain is not None and inputs.terrain is not self._terrain_source:
             self.set_terrain(inputs.terrain)
         if self._native is not None:
@@ -213,7 +233,7 @@ class PFNNController:
                           s["future"], s["joints"])
 
     def _tick_native(self, pads: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        a = self._state_arrays
-        self._native(np.ascontiguousarray(pads.detach().numpy(), np.float32), a["root_xz"], a["yaw"], a["phase"],
-                     a["past"], a["future"], a["joints"])
+        s = self.state   # views taken each tick: a state tensor replaced by the user is still the one used
+        self._native(np.ascontiguousarray(pads.detach().numpy()), s["root_xz"].numpy(), s["yaw"].numpy(), s["phase"].numpy(),
+                     s["past"].numpy(), s["future"].numpy(), s["joints"].numpy())
         return self._native_outputs

@@ -62,22 +62,34 @@ class NetworkTables(NamedTuple):
     table10: np.ndarray   # [10, 4] at phases i / 10
 
     @classmethod
-    def from_state(cls, state: dict[str, torch.Tensor], mode: str) -> "NetworkTables":
-        """From a `PFNN` state dict (the artifact's network); bucket50 precomputes the 50 tables."""
+    def from_network(cls, net: torch.nn.Module) -> "NetworkTables":
+        """From the controller's network: a `PhaseBucketedPFNN` (bucket50; its tables are shared, not
+        copied) or a `PFNN` (its 4 control sets, laid out [4, in, out])."""
         def arr(t: torch.Tensor) -> np.ndarray:
             return np.ascontiguousarray(t.detach().cpu().float().numpy())
         layers = []
-        if mode == "bucket50":
-            bucketed = network.PhaseBucketedPFNN(state)
-            for i in range(3):
-                layers += [arr(getattr(bucketed, f"w{i}")), arr(getattr(bucketed, f"b{i}"))]
-        else:
-            for i in range(3):
-                w, b = state[f"mlp.layer{i}.weight"], state[f"mlp.layer{i}.bias"]
-                k, n_out = b.shape
-                layers += [arr(w.view(w.shape[0], k, n_out).permute(1, 0, 2)), arr(b)]
-        norm = [arr(state[k]) for k in ("x_mean", "x_std", "y_mean", "y_std")]
-        return cls(*layers, *norm, arr(state["table50"]), arr(state["table10"]))
+        for i in range(3):
+            if isinstance(net, network.PhaseBucketedPFNN):
+                w, b = getattr(net, f"w{i}"), getattr(net, f"b{i}")
+            else:
+                layer = getattr(net.mlp, f"layer{i}")
+                k, n_out = layer.bias.shape
+                w, b = layer.weight.view(layer.weight.shape[0], k, n_out).permute(1, 0, 2), layer.bias
+            layers += [arr(w), arr(b)]
+        norm = [arr(getattr(net, k)) for k in ("x_mean", "x_std", "y_mean", "y_std")]
+        return cls(*layers, *norm, arr(network.coefficient_table(50)), arr(network.coefficient_table(10)))
+
+    def check(self, x_size: int, y_size: int) -> None:
+        """Raise ValueError unless the tables form an x_size -> H -> H -> y_size network (the kernel
+        indexes them without bounds checks)."""
+        t, n_in, hidden = self.w0.shape
+        want = {"w0": (t, x_size, hidden), "b0": (t, hidden), "w1": (t, hidden, hidden), "b1": (t, hidden),
+                "w2": (t, hidden, y_size), "b2": (t, y_size), "x_mean": (x_size,), "x_std": (x_size,),
+                "y_mean": (y_size,), "y_std": (y_size,), "table50": (50, NUM_CONTROL_SETS),
+                "table10": (10, NUM_CONTROL_SETS)}
+        bad = [f"{k} {getattr(self, k).shape} (expected {v})" for k, v in want.items() if getattr(self, k).shape != v]
+        if bad:
+            raise ValueError("network tables do not fit the feature layout: " + ", ".join(bad))
 
 
 class TickSettings(NamedTuple):
@@ -88,9 +100,12 @@ class TickSettings(NamedTuple):
     gait_speeds: np.ndarray  # [4] stand, walk, jog, crouch top speeds, m/s
     w_pos: np.ndarray        # [5] future blend weights toward the desired trajectory
     w_dir: np.ndarray        # [5]
-    history: np.ndarray      # [6] frames of the past samples in the 61-frame history
+    past_frames: np.ndarray  # [6] frames of the 6 past trajectory samples in the 61-frame history
     side: float              # height probes' sideways offset, m
     step_seconds: float      # seconds between trajectory samples
+    dead_zone: float         # stick response (trajectory.DEAD_ZONE, MOVE_RAMP, MIN_DRIVE)
+    move_ramp: float
+    min_drive: float
 
     @classmethod
     def from_core(cls, core: PFNNTick) -> "TickSettings":
@@ -98,7 +113,7 @@ class TickSettings(NamedTuple):
             return np.ascontiguousarray(t.detach().cpu().float().numpy())
         return cls(arr(core.pad_low), arr(core.pad_high), arr(core.offsets), arr(core.gait_speeds),
                    arr(core.w_pos), arr(core.w_dir), core.sample_frames.cpu().numpy()[:-1].astype(np.int64),
-                   float(core.side), core.traj_step / core.fps)
+                   float(core.side), core.traj_step / core.fps, core.dead_zone, core.move_ramp, core.min_drive)
 
 
 # -- scalar helpers (LLVM inlines them into the kernel) -------------------------------------------------
@@ -223,12 +238,13 @@ def _normalised_or(x, z, fallback_x, fallback_z, eps):
 def tick_kernel(pads, heights, origin_x, origin_z, inv_cell,
                 root_xz, yaw, phase, past, future, joints,
                 mode, w0, b0, w1, b1, w2, b2, x_mean, x_std, y_mean, y_std, table50, table10,
-                pad_low, pad_high, offsets, gait_speeds, w_pos, w_dir, history, side, step_seconds,
+                pad_low, pad_high, offsets, gait_speeds, w_pos, w_dir, past_frames, side, step_seconds,
+                dead_zone, move_ramp, min_drive,
                 root_position, root_rotation, local_positions, local_rotations, contacts, trajectory):
     """Advance N characters one frame; state arrays are updated in place, pose arrays written."""
     n, j_count = pads.shape[0], joints.shape[1]
     hidden, n_in, n_out = w0.shape[2], w0.shape[1], w2.shape[2]
-    pad = np.empty(pads.shape[1], np.float32)
+    pad = np.empty(pad_low.shape[0], np.float32)
     samples = np.empty((TRAJ_SAMPLES, COLUMNS), np.float32)
     probe = np.empty((TRAJ_SAMPLES, 3), np.float32)
     want_gait = np.empty(NUM_GAITS, np.float32)
@@ -253,9 +269,9 @@ def tick_kernel(pads, heights, origin_x, origin_z, inv_cell,
         # -- 1. desired trajectory (trajectory.desired_from_gamepad) -------------------------------
         stick_x, stick_z = -pad[0], pad[1]
         length = math.sqrt(stick_x * stick_x + stick_z * stick_z)
-        live = _clamp((min(length, 1.0) - 0.15) / (1.0 - 0.15), 0.0, 1.0)      # dead zone 0.15
-        moving = min(live * 10.0, 1.0)                                          # MOVE_RAMP
-        live = moving * (0.8 + (1.0 - 0.8) * live)                              # MIN_DRIVE
+        live = _clamp((min(length, 1.0) - dead_zone) / (1.0 - dead_zone), 0.0, 1.0)
+        moving = min(live * move_ramp, 1.0)
+        drive = moving * (min_drive + (1.0 - min_drive) * live)
         dir_x, dir_z = _normalised_or(stick_x, stick_z, sy, cy, 1e-4)
         run = _clamp(max(pad[5], pad[16]), 0.0, 1.0)
         crouch = _clamp(max(pad[4], pad[15]), 0.0, 1.0)
@@ -266,7 +282,7 @@ def tick_kernel(pads, heights, origin_x, origin_z, inv_cell,
         want_gait[4] = 0.0
         want_gait[5] = 0.0
         top = (1.0 - crouch) * ((1.0 - run) * gait_speeds[1] + run * gait_speeds[2]) + crouch * gait_speeds[3]
-        vel_x, vel_z = dir_x * live * top, dir_z * live * top
+        vel_x, vel_z = dir_x * drive * top, dir_z * drive * top
         look_x, look_z = -pad[2], pad[3]
         if math.sqrt(look_x * look_x + look_z * look_z) > 0.25:
             face_x, face_z = _normalised_or(look_x, look_z, sy, cy, 1e-4)
@@ -276,7 +292,7 @@ def tick_kernel(pads, heights, origin_x, origin_z, inv_cell,
         # -- trajectory samples: 6 past, now, 5 future blended toward the desired ones ---------------
         for s in range(TRAJ_PAST):
             for k in range(COLUMNS):
-                samples[s, k] = past[c, history[s], k]
+                samples[s, k] = past[c, past_frames[s], k]
         for g in range(NUM_GAITS):
             cur_gait[g] = past[c, last, 4 + g] + (want_gait[g] - past[c, last, 4 + g]) * 0.1
         samples[TRAJ_PAST, 0], samples[TRAJ_PAST, 1] = rx, rz
@@ -325,7 +341,7 @@ def tick_kernel(pads, heights, origin_x, origin_z, inv_cell,
 
         # -- 4. move the root, advance the phase (standing still: no drift, slow phase) ---------------
         stand = cur_gait[0]
-        walking = _clamp((1.0 - stand) * 10.0, 0.0, 1.0)
+        walking = _clamp((1.0 - stand) * 10.0, 0.0, 1.0)   # `moving` in tick.py step 4 (no root drift at rest)
         vx, vz = _clamp(y[0], -0.5, 0.5), _clamp(y[1], -0.5, 0.5)
         new_x = rx + (vx * cy + vz * sy) * walking
         new_z = rz + (-vx * sy + vz * cy) * walking
@@ -341,7 +357,8 @@ def tick_kernel(pads, heights, origin_x, origin_z, inv_cell,
         past[c, last, 0], past[c, last, 1], past[c, last, 2], past[c, last, 3] = new_x, new_z, nsy, ncy
         for g in range(NUM_GAITS):
             past[c, last, 4 + g] = cur_gait[g]
-        o_pos, o_fdir = 8, 8 + 2 * FUTURE_SAMPLES
+        o_pos = 4 + NUM_CONTACTS                 # y: root velocity (2), yaw change, phase change, contacts, ...
+        o_fdir = o_pos + 2 * FUTURE_SAMPLES
         for s in range(FUTURE_KEPT):
             lx, lz = y[o_pos + 2 * s], y[o_pos + 2 * s + 1]
             future[c, s, 0], future[c, s, 1] = lx * ncy + lz * nsy + new_x, -lx * nsy + lz * ncy + new_z
@@ -374,7 +391,7 @@ def tick_kernel(pads, heights, origin_x, origin_z, inv_cell,
             local_rotations[c, jt, 0] = math.cos(angle)
             local_rotations[c, jt, 1], local_rotations[c, jt, 2], local_rotations[c, jt, 3] = ax * sinc, ay * sinc, az * sinc
         for k in range(NUM_CONTACTS):
-            contacts[c, k] = _clamp(y[4 + k], 0.0, 1.0)
+            contacts[c, k] = _clamp(y[4 + k], 0.0, 1.0)      # y[4:8], after root velocity and the two changes
         for s in range(TRAJ_SAMPLES):
             trajectory[c, s, 0], trajectory[c, s, 1], trajectory[c, s, 2] = samples[s, 0], probe[s, 1], samples[s, 1]
 
@@ -386,11 +403,17 @@ class NativeTick:
     arrays are allocated once and overwritten each tick (the controller protocol allows reuse).
     """
 
-    def __init__(self, core: PFNNTick, net_state: dict[str, torch.Tensor], mode: str, batch_size: int) -> None:
+    def __init__(self, core: PFNNTick, mode: str, batch_size: int) -> None:
+        """core: the eager tick module, whose `net` (PhaseBucketedPFNN for bucket50, else PFNN) is read."""
         self.mode = KERNEL_MODES[mode]
-        self.net = NetworkTables.from_state(net_state, mode)
-        self.settings = TickSettings.from_core(core)
+        self.net = NetworkTables.from_network(core.net)
         n, j = batch_size, core.num_joints
+        layout = features.PFNNFeatures.for_joints(j)
+        self.net.check(layout.x_size, layout.y_size)
+        self.settings = TickSettings.from_core(core)
+        self.state_shapes = {"root_xz": (n, 2), "yaw": (n,), "phase": (n,), "past": (n, HISTORY, COLUMNS),
+                             "future": (n, FUTURE_KEPT, COLUMNS), "joints": (n, j, 6)}
+        self.pads_shape = (n, self.settings.pad_low.shape[0])
         self.outputs = (np.zeros((n, 3), np.float32), np.zeros((n, 4), np.float32), np.zeros((n, j, 3), np.float32),
                         np.zeros((n, j, 4), np.float32), np.zeros((n, NUM_CONTACTS), np.float32),
                         np.zeros((n, TRAJ_SAMPLES, 3), np.float32))
@@ -415,7 +438,15 @@ class NativeTick:
 
     def __call__(self, pads: np.ndarray, root_xz: np.ndarray, yaw: np.ndarray, phase: np.ndarray,
                  past: np.ndarray, future: np.ndarray, joints: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Advance the characters; the arrays' shapes are checked here because the kernel indexes them
+        without bounds checks."""
+        shapes = self.state_shapes
+        if (pads.shape != self.pads_shape or root_xz.shape != shapes["root_xz"] or yaw.shape != shapes["yaw"]
+                or phase.shape != shapes["phase"] or past.shape != shapes["past"] or future.shape != shapes["future"]
+                or joints.shape != shapes["joints"]):
+            raise ValueError(f"native tick: expected pads {self.pads_shape} and state {shapes}; got pads {pads.shape}, "
+                             f"root_xz {root_xz.shape}, yaw {yaw.shape}, phase {phase.shape}, past {past.shape}, "
+                             f"future {future.shape}, joints {joints.shape}")
         tick_kernel(pads, *self.terrain, root_xz, yaw, phase, past, future, joints, self.mode, *self.net,
                     *self.settings, *self.outputs)
         return self.outputs
-

@@ -14,7 +14,8 @@ import torch
 from torch import nn
 
 from .features import FUTURE_SAMPLES, HEIGHT_SIDE_OFFSET, NUM_CONTACTS, NUM_GAITS, TRAJ_PAST, TRAJ_SAMPLES, TRAJ_STEP
-from .trajectory import bias_weights, blend_future, desired_from_gamepad, safe_normalise
+from .trajectory import (DEAD_ZONE, MIN_DRIVE, MOVE_RAMP, bias_weights, blend_future, desired_from_gamepad,
+                         safe_normalise)
 
 MODES = {"exact": 0, "nearest50": 1, "linear10": 2, "bucket50": 0}
 """Phase-function modes: exact cubic; the artifact's nearest-50 / linear-10 tables as blend
@@ -66,6 +67,7 @@ class PFNNTick(nn.Module):
         self.future_kept = FUTURE_KEPT
         self.num_contacts = NUM_CONTACTS
         self.side = HEIGHT_SIDE_OFFSET
+        self.dead_zone, self.move_ramp, self.min_drive = DEAD_ZONE, MOVE_RAMP, MIN_DRIVE   # stick response
         self.register_buffer("pad_low", torch.tensor([-1.0] * 4 + [0.0] * 17))   # sticks, then triggers/buttons
         self.register_buffer("pad_high", torch.ones(21))
         self.register_buffer("offsets", offsets.float().clone())
@@ -86,7 +88,8 @@ class PFNNTick(nn.Module):
         to_local = torch.stack([cy, sy, -sy, cy], dim=-1).view(n, 2, 2)  # row vectors: v @ to_local
 
         # 1. desired trajectory from the pad, blended into the predicted future
-        want_vel, want_dir, want_gait = desired_from_gamepad(pads, facing, self.gait_speeds)
+        want_vel, want_dir, want_gait = desired_from_gamepad(pads, facing, self.gait_speeds, self.dead_zone,
+                                                             self.move_ramp, self.min_drive)
         step_s = self.traj_step / self.fps
         fut_pos, fut_dir = blend_future(future[:, :, 0:2], future[:, :, 2:4], root_xz, want_vel, want_dir,
                                         self.w_pos, self.w_dir, step_s)

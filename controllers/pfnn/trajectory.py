@@ -44,6 +44,7 @@ def direction_to_yaw(d: torch.Tensor) -> torch.Tensor:
 # continuously over the first tenth of the stick's live range).
 MIN_DRIVE = 0.8
 MOVE_RAMP = 10.0
+DEAD_ZONE = 0.15
 
 
 def safe_normalise(v: torch.Tensor, fallback: torch.Tensor, eps: float = 1e-4) -> torch.Tensor:
@@ -53,7 +54,8 @@ def safe_normalise(v: torch.Tensor, fallback: torch.Tensor, eps: float = 1e-4) -
 
 
 def desired_from_gamepad(pads: torch.Tensor, facing: torch.Tensor, gait_speeds: torch.Tensor,
-                         dead_zone: float = 0.15) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+                         dead_zone: float, move_ramp: float, min_drive: float
+                         ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Desired velocity [N, 2] (m/s, world), facing [N, 2] and gait weights [N, 6] from pads [N, 21].
 
     Left stick = velocity, right stick = facing (else face where you go), right trigger or right
@@ -66,8 +68,8 @@ def desired_from_gamepad(pads: torch.Tensor, facing: torch.Tensor, gait_speeds: 
     stick_dir = safe_normalise(stick, facing)
     run = torch.maximum(pads[:, 5], pads[:, 16]).clamp(0.0, 1.0)
     crouch = torch.maximum(pads[:, 4], pads[:, 15]).clamp(0.0, 1.0)
-    moving = (live * 10.0).clamp(max=1.0)                                       # MOVE_RAMP
-    live = moving * (0.8 + (1.0 - 0.8) * live)                                  # MIN_DRIVE (TorchScript: literals)
+    moving = (live * move_ramp).clamp(max=1.0)
+    live = moving * (min_drive + (1.0 - min_drive) * live)
     stand_w = (1.0 - moving) * (1.0 - crouch)
     walk_w = moving * (1.0 - run) * (1.0 - crouch)
     jog_w = moving * run * (1.0 - crouch)

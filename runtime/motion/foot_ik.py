@@ -30,6 +30,7 @@ called once per tick with all the query points in between. Counts are in ticks (
 """
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Sequence, Union
@@ -40,6 +41,8 @@ from numba import njit
 from ..errors import InputError
 from ..terrain import HeightField
 from .skeleton import Skeleton
+
+_log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from ..pose import PoseArrays
@@ -669,6 +672,21 @@ class FootLock:
         self._qx = np.zeros((n, m, 2))
         self._qz = np.zeros((n, m, 2))
         self._heights = np.zeros((n, m, 2))
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Compile the kernels (first run; numba's disk cache after) now, not in the first tick of a game."""
+        if _apply_grid.signatures:
+            return
+        _log.info("foot IK: preparing the compiled kernels (compiled on the first run, ~8 s; cached after)")
+        n, j = self.batch_size, self.skeleton.num_joints
+        rotations = np.zeros((n, j, 4), np.float32)
+        rotations[..., 0] = 1.0
+        rest = np.broadcast_to(np.asarray(self.skeleton.offsets, np.float32), (n, j, 3)).copy()
+        identity = np.tile(np.array([1.0, 0.0, 0.0, 0.0], np.float32), (n, 1))
+        self.apply(np.zeros((n, 3), np.float32), identity, rest, rotations,
+                   np.zeros((n, self._max_col + 1), np.float32), HeightField.flat())
+        self.reset()
 
     def reset(self, indices: Sequence[int] | None = None) -> None:
         """Forget the locks of all characters (or of `indices`); the next tick re-plants them."""

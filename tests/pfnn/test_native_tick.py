@@ -128,3 +128,61 @@ def test_artifact_of_another_network_is_refused(random_artifact: Path, tmp_path:
     other = load_artifact(save_artifact(Impostor(), tmp_path / "other.pt", ts.metadata), device="cpu")
     with pytest.raises(ArtifactError, match="not a PFNN"):
         PFNNController.from_artifact(other, device="cpu")
+
+
+@pytest.mark.parametrize("engine", ["native", "torch"])
+def test_network_that_does_not_fit_the_skeleton_is_refused(random_artifact: Path, engine: str) -> None:
+    """A 31-joint network on a 20- or 40-joint skeleton: a clear error, never a read past the arrays."""
+    from neuropuppet.errors import ArtifactError
+    from neuropuppet.motion.skeleton import Skeleton
+    net = load_artifact(random_artifact, device="cpu").module
+    for j in (20, 40):
+        sk = Skeleton([f"j{i}" for i in range(j)], [-1] + list(range(j - 1)), np.full((j, 3), 0.05))
+        with pytest.raises(ArtifactError, match=f"{j}-joint skeleton"):
+            PFNNController(net, sk, np.zeros((j, 6)), device="cpu", engine=engine)
+
+
+def test_pads_of_any_dtype_and_layout_work_on_both_engines(random_artifact: Path) -> None:
+    art = load_artifact(random_artifact, device="cpu")
+    base = scripted_pads(30, 2)
+    poses = {}
+    for engine in ("native", "torch"):
+        for kind in ("float32", "float64", "strided"):
+            c = PFNNController.from_artifact(art, batch_size=2, device="cpu", engine=engine)
+            for p in base:
+                if kind == "float64":
+                    p = p.double()
+                elif kind == "strided":
+                    p = p.t().contiguous().t()                  # same values, column-major strides
+                    assert not p.is_contiguous()
+                pose = c.step(TickInputs(1 / 60, gamepad=p))
+            poses[engine, kind] = pose.clone()
+    for key, pose in poses.items():
+        assert torch.allclose(pose.root_position, poses["torch", "float32"].root_position, atol=1e-4), key
+
+
+def test_reset_reads_indices_once_and_refuses_masks(random_artifact: Path) -> None:
+    c = PFNNController.from_artifact(load_artifact(random_artifact, device="cpu"), batch_size=3, device="cpu")
+    pads = torch.zeros(3, GAMEPAD_WIDTH)
+    pads[:, 1] = 1.0
+    for _ in range(30):
+        c.step(TickInputs(1 / 60, gamepad=pads))
+    moved = c.state["root_xz"].clone()
+    assert (moved.norm(dim=1) > 0.1).all()
+    c.reset(i for i in [1])                                     # a generator: read once
+    assert torch.equal(c.state["root_xz"][1], torch.zeros(2))
+    assert torch.equal(c.state["root_xz"][[0, 2]], moved[[0, 2]])
+    with pytest.raises(InputError, match="boolean mask"):
+        c.reset(np.array([True, False, True]))
+    with pytest.raises(InputError, match="out of range"):
+        c.reset([3])
+
+
+def test_state_tensor_replaced_by_the_user_is_used_by_the_native_engine(random_artifact: Path) -> None:
+    art = load_artifact(random_artifact, device="cpu")
+    roots = []
+    for engine in ("native", "torch"):
+        c = PFNNController.from_artifact(art, batch_size=1, device="cpu", engine=engine)
+        c.state["root_xz"] = torch.tensor([[5.0, 5.0]])
+        roots.append(c.step(TickInputs(1 / 60)).root_position.clone())
+    assert torch.allclose(roots[0], roots[1], atol=1e-5) and abs(float(roots[0][0, 0]) - 5.0) < 0.1

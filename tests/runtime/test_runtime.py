@@ -165,3 +165,19 @@ def test_controller_runs_the_same_from_both_artifact_backends(toy, tmp_path):
         g = rt.spawn("toy", count=2, artifact=path, input=ScriptedGamepad(wobbly_stick))
         streams.append(pose_stream(rt, g, 120))
     np.testing.assert_allclose(streams[0], streams[1], rtol=1e-5, atol=1e-5)
+
+
+def test_interpolated_extras_are_float32_host_copies_at_any_alpha():
+    rt = npp.Runtime(60)
+    g = rt.spawn(NullController(2))
+    rt.tick()
+    g.pose.extras["flag"] = torch.tensor([True, False])
+    g.pose.extras["gait"] = torch.tensor([1, 2])
+    g.pose.extras["weights"] = torch.tensor([0.5, 0.25], dtype=torch.bfloat16)
+    for alpha in (0.5, 1.0):
+        extras = g.interpolated(alpha).extras
+        for k in ("flag", "gait", "weights"):
+            assert extras[k].dtype == np.float32, (alpha, k)
+        assert np.array_equal(extras["gait"], [1.0, 2.0])
+        extras["gait"][0] = 9.0                                  # a copy, not the group's buffer
+        assert int(g.pose.extras["gait"][0]) == 1
