@@ -26,6 +26,7 @@ DEFAULT_GAIT_SPEEDS = (0.0, 1.4, 3.2, 0.8)  # stand, walk, jog, crouch, m/s
 NATIVE_MAX_BATCH = 128
 """engine "auto" runs the compiled CPU tick up to this many characters, the TorchScript tick above (README "Speed")."""
 ENGINES = ("auto", "torch", "native")
+STATE_KEYS = ("root_xz", "yaw", "phase", "past", "future", "joints")   # the order the ticks take them
 
 
 class PFNNController:
@@ -88,6 +89,8 @@ class PFNNController:
         self._terrain_source: HeightField | None = None
         self.set_terrain(HeightField.flat())
         self.state = initial_state(self.batch_size, skeleton.num_joints, self._rest, self.device)
+        self._viewed: tuple[torch.Tensor | None, ...] = (None,) * len(STATE_KEYS)
+        self._views: tuple[np.ndarray, ...] = ()
         self._native_outputs = tuple(torch.from_numpy(o) for o in self._native.outputs) if self._native else ()
         self._pose = PoseBatch.rest(skeleton, self.batch_size, self.device)
         self.foot_lock = self._make_foot_lock(foot_lock)
@@ -233,7 +236,13 @@ class PFNNController:
                           s["future"], s["joints"])
 
     def _tick_native(self, pads: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        s = self.state   # views taken each tick: a state tensor replaced by the user is still the one used
-        self._native(np.ascontiguousarray(pads.detach().numpy()), s["root_xz"].numpy(), s["yaw"].numpy(), s["phase"].numpy(),
-                     s["past"].numpy(), s["future"].numpy(), s["joints"].numpy())
+        self._native(np.ascontiguousarray(pads.detach().numpy()), *self._state_views())
         return self._native_outputs
+
+    def _state_views(self) -> tuple[np.ndarray, ...]:
+        """numpy views of the state tensors, remade when the user replaced one of them."""
+        tensors = tuple(self.state[k] for k in STATE_KEYS)
+        if any(a is not b for a, b in zip(tensors, self._viewed)):
+            self._viewed = tensors
+            self._views = tuple(t.numpy() for t in tensors)
+        return self._views

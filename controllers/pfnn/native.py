@@ -411,12 +411,12 @@ class NativeTick:
         layout = features.PFNNFeatures.for_joints(j)
         self.net.check(layout.x_size, layout.y_size)
         self.settings = TickSettings.from_core(core)
-        self.state_shapes = {"root_xz": (n, 2), "yaw": (n,), "phase": (n,), "past": (n, HISTORY, COLUMNS),
-                             "future": (n, FUTURE_KEPT, COLUMNS), "joints": (n, j, 6)}
-        self.pads_shape = (n, self.settings.pad_low.shape[0])
+        self.expected_shapes = ((n, self.settings.pad_low.shape[0]), (n, 2), (n,), (n,), (n, HISTORY, COLUMNS),
+                                (n, FUTURE_KEPT, COLUMNS), (n, j, 6))
         self.outputs = (np.zeros((n, 3), np.float32), np.zeros((n, 4), np.float32), np.zeros((n, j, 3), np.float32),
                         np.zeros((n, j, 4), np.float32), np.zeros((n, NUM_CONTACTS), np.float32),
                         np.zeros((n, TRAJ_SAMPLES, 3), np.float32))
+        self.constants = (self.mode, *self.net, *self.settings, *self.outputs)   # the kernel's other arguments
         self.terrain = (np.zeros((2, 2), np.float32), 0.0, 0.0, 1.0)
         self._warm_up(core, batch_size)
 
@@ -440,13 +440,9 @@ class NativeTick:
                  past: np.ndarray, future: np.ndarray, joints: np.ndarray) -> tuple[np.ndarray, ...]:
         """Advance the characters; the arrays' shapes are checked here because the kernel indexes them
         without bounds checks."""
-        shapes = self.state_shapes
-        if (pads.shape != self.pads_shape or root_xz.shape != shapes["root_xz"] or yaw.shape != shapes["yaw"]
-                or phase.shape != shapes["phase"] or past.shape != shapes["past"] or future.shape != shapes["future"]
-                or joints.shape != shapes["joints"]):
-            raise ValueError(f"native tick: expected pads {self.pads_shape} and state {shapes}; got pads {pads.shape}, "
-                             f"root_xz {root_xz.shape}, yaw {yaw.shape}, phase {phase.shape}, past {past.shape}, "
-                             f"future {future.shape}, joints {joints.shape}")
-        tick_kernel(pads, *self.terrain, root_xz, yaw, phase, past, future, joints, self.mode, *self.net,
-                    *self.settings, *self.outputs)
+        shapes = (pads.shape, root_xz.shape, yaw.shape, phase.shape, past.shape, future.shape, joints.shape)
+        if shapes != self.expected_shapes:
+            raise ValueError(f"native tick: expected pads and state (root_xz, yaw, phase, past, future, joints) of "
+                             f"shapes {self.expected_shapes}, got {shapes}")
+        tick_kernel(pads, *self.terrain, root_xz, yaw, phase, past, future, joints, *self.constants)
         return self.outputs
