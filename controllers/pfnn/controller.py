@@ -1,6 +1,8 @@
 """PFNNController: the `pfnn` controller plugin (gamepad-driven locomotion over terrain)."""
 from __future__ import annotations
 
+import hashlib
+import weakref
 from pathlib import Path
 from typing import Any, ClassVar, Sequence
 
@@ -27,6 +29,29 @@ NATIVE_MAX_BATCH = 128
 """engine "auto" runs the compiled CPU tick up to this many characters, the TorchScript tick above (README "Speed")."""
 ENGINES = ("auto", "torch", "native")
 STATE_KEYS = ("root_xz", "yaw", "phase", "past", "future", "joints")   # the order the ticks take them
+
+
+_BUCKETED: "weakref.WeakValueDictionary[str, PhaseBucketedPFNN]" = weakref.WeakValueDictionary()
+
+
+def weights_key(state: dict[str, torch.Tensor]) -> str:
+    """A digest of a state dict's names and values (4 ms for the default's 4 MB)."""
+    digest = hashlib.sha1()
+    for name in sorted(state):
+        digest.update(name.encode())
+        digest.update(state[name].detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
+
+
+def bucketed_network(state: dict[str, torch.Tensor]) -> PhaseBucketedPFNN:
+    """The 50 phase-bucket weight tables of a PFNN (47 MB for the default), built once per distinct set
+    of weights and shared by every CPU controller alive that uses them (the ticks only read them)."""
+    key = weights_key(state)
+    net = _BUCKETED.get(key)
+    if net is None:
+        net = PhaseBucketedPFNN(state)
+        _BUCKETED[key] = net
+    return net
 
 
 class PFNNController:
@@ -69,7 +94,10 @@ class PFNNController:
         self.engine = engine
         net_state = {k: v.detach().cpu() for k, v in net.state_dict().items()}
         try:
-            net = PhaseBucketedPFNN(net_state) if mode == "bucket50" else pfnn_from_state(net_state)
+            if mode != "bucket50":
+                net = pfnn_from_state(net_state)
+            else:   # `.to(device)` below moves a module in place: share the tables on the CPU only
+                net = bucketed_network(net_state) if self.device.type == "cpu" else PhaseBucketedPFNN(net_state)
         except (KeyError, RuntimeError) as e:
             raise ArtifactError(f"pfnn: the artifact's network is not a PFNN ({type(e).__name__}: {e})") from e
         sizes = (net.x_mean.shape[0], net.y_mean.shape[0])

@@ -186,3 +186,20 @@ def test_state_tensor_replaced_by_the_user_is_used_by_the_native_engine(random_a
         c.state["root_xz"] = torch.tensor([[5.0, 5.0]])
         roots.append(c.step(TickInputs(1 / 60)).root_position.clone())
     assert torch.allclose(roots[0], roots[1], atol=1e-5) and abs(float(roots[0][0, 0]) - 5.0) < 0.1
+
+
+def test_bucket_tables_are_shared_between_controllers_of_the_same_weights(random_artifact: Path) -> None:
+    """Two groups from two separate loads of one artifact hold one copy of the 50 weight tables."""
+    import gc
+    from neuropuppet.controllers.pfnn import controller as module
+    key = module.weights_key(load_artifact(random_artifact, device="cpu").module.state_dict())
+    a = PFNNController.from_artifact(load_artifact(random_artifact, device="cpu"), device="cpu", engine="native")
+    b = PFNNController.from_artifact(load_artifact(random_artifact, device="cpu"), batch_size=200, device="cpu")
+    assert b.engine == "torch"
+    assert a._native.net.w0.ctypes.data == b._core.net.w0.data_ptr()
+    other = PFNNController.from_artifact(load_artifact(random_artifact, device="cpu"), device="cpu", mode="exact")
+    assert other._native.net.w0.shape[0] == 4                       # exact mode: the 4 control sets
+    assert key in module._BUCKETED
+    del a, b, other
+    gc.collect()
+    assert key not in module._BUCKETED                               # freed with the last controller
