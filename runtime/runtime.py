@@ -26,6 +26,7 @@ from .clock import FixedTimestep
 from .controller import Controller
 from .errors import NeuropuppetError, PluginError
 from .input.source import InputSource, NoInput
+from .motion.rotations import quat_nlerp
 from .pose import PoseArrays, PoseBatch, host_array
 from .terrain import HeightField
 
@@ -119,9 +120,9 @@ class CharacterGroup:
             return PoseArrays(
                 b.skeleton,
                 _lerp_np(a.root_position.numpy(), b.root_position.numpy(), alpha),
-                _nlerp_np(a.root_rotation.numpy(), b.root_rotation.numpy(), alpha),
+                quat_nlerp(a.root_rotation.numpy(), b.root_rotation.numpy(), alpha),
                 _lerp_np(a.local_positions.numpy(), b.local_positions.numpy(), alpha),
-                _nlerp_np(a.local_rotations.numpy(), b.local_rotations.numpy(), alpha),
+                quat_nlerp(a.local_rotations.numpy(), b.local_rotations.numpy(), alpha),
                 {k: host_array(v) for k, v in b.extras.items()},
             )
         mixed = PoseBatch(           # on the device, then one copy to the host
@@ -143,21 +144,11 @@ def _nlerp(q0: torch.Tensor, q1: torch.Tensor, t: float) -> torch.Tensor:
 
 
 def _lerp_np(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
+    """a + (b - a) t in a's float type (one fresh array)."""
     out = b - a
     out *= np.float32(t)
     out += a
     return out
-
-
-def _nlerp_np(q0: np.ndarray, q1: np.ndarray, t: float) -> np.ndarray:
-    """`_nlerp` on float32 host arrays."""
-    flip = np.einsum("...i,...i->...", q0, q1) < 0
-    q = np.where(flip[..., None], -q1, q1)
-    q -= q0
-    q *= np.float32(t)
-    q += q0
-    q /= np.maximum(np.sqrt(np.einsum("...i,...i->...", q, q)), np.float32(1e-12))[..., None]
-    return q
 
 
 class Runtime:

@@ -244,11 +244,15 @@ def quat_from_sixd(d: np.ndarray) -> np.ndarray:
 
 
 def quat_nlerp(q0: np.ndarray, q1: np.ndarray, t: np.ndarray | float) -> np.ndarray:
-    """Normalised linear interpolation along the shorter arc; t broadcasts against [...]."""
-    q0, q1 = np.asarray(q0, dtype=np.float64), np.asarray(q1, dtype=np.float64)
-    t = np.asarray(t, dtype=np.float64)[..., None]
-    q1 = np.where(np.sum(q0 * q1, axis=-1, keepdims=True) < 0.0, -q1, q1)
-    return quat_normalize((1.0 - t) * q0 + t * q1)
+    """Normalised linear interpolation along the shorter arc; t broadcasts against [...].
+
+    Computes in the inputs' float type (float32 stays float32, for the per-frame pose hand-off)."""
+    dtype = np.result_type(q0, q1, np.float32)
+    q0, q1 = np.asarray(q0, dtype=dtype), np.asarray(q1, dtype=dtype)
+    t = np.asarray(t, dtype=dtype)[..., None]
+    q1 = np.where(np.einsum("...i,...i->...", q0, q1)[..., None] < 0.0, -q1, q1)
+    q = q0 + t * (q1 - q0)
+    return q / np.maximum(np.sqrt(np.einsum("...i,...i->...", q, q))[..., None], _EPS)
 
 
 def quat_slerp(q0: np.ndarray, q1: np.ndarray, t: np.ndarray | float) -> np.ndarray:

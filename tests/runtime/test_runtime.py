@@ -74,15 +74,17 @@ def test_interpolated_rotations_stay_unit_and_between(toy):
 
 
 def test_host_interpolation_equals_the_device_formula():
-    """The CPU hand-off (numpy on views) computes the same nlerp as the on-device path."""
-    from neuropuppet.runtime import _nlerp, _nlerp_np
+    """The CPU hand-off (numpy on views) computes the same nlerp as the on-device path, in float32."""
+    from neuropuppet.motion.rotations import quat_nlerp
+    from neuropuppet.runtime import _nlerp
     rng = np.random.default_rng(3)
     q0, q1 = (rng.normal(size=(5, 7, 4)).astype(np.float32) for _ in range(2))
     q0 /= np.linalg.norm(q0, axis=-1, keepdims=True)
     q1 /= np.linalg.norm(q1, axis=-1, keepdims=True)
     for t in (0.0, 0.3, 0.5, 0.9):
         want = _nlerp(torch.from_numpy(q0), torch.from_numpy(q1), t).numpy()
-        assert np.allclose(_nlerp_np(q0, q1, t), want, atol=1e-6)
+        got = quat_nlerp(q0, q1, t)
+        assert got.dtype == np.float32 and np.allclose(got, want, atol=1e-6)
 
 
 def test_unplugged_pad_rests_the_stick(toy):
