@@ -247,8 +247,10 @@ class PFNNController:
             rp, rr, lp, lr, contacts, traj = self._tick_native(pads)
         else:
             rp, rr, lp, lr, contacts, traj = self._tick_torch(pads)
-        if self.foot_lock is not None:   # CPU tensors: numpy views, modified in place
-            self.foot_lock.apply(rp.numpy(), rr.numpy(), lp.numpy(), lr.numpy(), contacts.numpy(), self._terrain_source)
+        if self.foot_lock is not None:   # on numpy views of the CPU pose, modified in place
+            arrays = (self._native.outputs if self._native is not None
+                      else tuple(t.numpy() for t in (rp, rr, lp, lr, contacts)))
+            self.foot_lock.apply(*arrays[:5], self._terrain_source)
         pose = self._pose
         pose.root_position, pose.root_rotation = rp, rr
         pose.local_positions, pose.local_rotations = lp, lr
