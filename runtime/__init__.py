@@ -4,7 +4,8 @@ Core API (stable):
     make(name, batch_size=1, artifact=None, device=None) -> Controller
     Runtime(tick_rate=60).spawn(name, count, input=...) -> CharacterGroup
     PoseBatch / PoseArrays       the shared pose every controller emits
-    Channel, TickInputs, GamepadState, Button, Axis
+    InputSpec / OutputSpec / TickInputs   declared inputs and outputs (neuropuppet.ports)
+    GamepadState, Button, Axis
     load_artifact / save_artifact / ArtifactMetadata
 
 Names are imported on first use, so `import neuropuppet` (and the CLI's --help) stays fast.
@@ -18,10 +19,12 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "artifacts": ("Artifact", "ArtifactMetadata", "load_artifact", "read_metadata", "save_artifact"),
-    "channels": ("Axis", "Button", "Channel", "GamepadState", "TickInputs"),
+    "channels": ("Axis", "Button", "GamepadState"),
+    "ports": ("AudioBlock", "InputSpec", "OutputSpec", "TickInputs"),
     "clock": ("FixedTimestep",),
     "controller": ("PLUGIN_API_VERSION", "Controller"),
-    "errors": ("ArtifactError", "ConfigError", "InputError", "MotionDataError", "NeuropuppetError", "PluginError"),
+    "errors": ("ArtifactError", "AudioError", "ConfigError", "InputError", "MotionDataError", "NeuropuppetError",
+               "PluginError"),
     "motion.skeleton": ("Skeleton",),
     "pose": ("PoseArrays", "PoseBatch"),
     "runtime": ("CharacterGroup", "Runtime", "make"),
@@ -34,6 +37,9 @@ __all__ = sorted(_WHERE)
 
 def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
+    if name == "Channel":
+        raise AttributeError("neuropuppet.Channel was removed in plugin API 2: declare `inputs` "
+                             "(neuropuppet.InputSpec, standard ones in neuropuppet.ports) instead of `channels`")
     if module is None:
         raise AttributeError(f"module 'neuropuppet' has no attribute {name!r}")
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
@@ -47,10 +53,12 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from .artifacts import Artifact, ArtifactMetadata, load_artifact, read_metadata, save_artifact
-    from .channels import Axis, Button, Channel, GamepadState, TickInputs
+    from .channels import Axis, Button, GamepadState
+    from .ports import AudioBlock, InputSpec, OutputSpec, TickInputs
     from .clock import FixedTimestep
     from .controller import PLUGIN_API_VERSION, Controller
-    from .errors import ArtifactError, ConfigError, InputError, MotionDataError, NeuropuppetError, PluginError
+    from .errors import (ArtifactError, AudioError, ConfigError, InputError, MotionDataError, NeuropuppetError,
+                         PluginError)
     from .motion.skeleton import Skeleton
     from .pose import PoseArrays, PoseBatch
     from .runtime import CharacterGroup, Runtime, make

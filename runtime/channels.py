@@ -1,4 +1,7 @@
-"""Input channels a controller may ask for, and the per-tick inputs handed to `Controller.step`.
+"""The gamepad layout every controller and input device agrees on.
+
+(API v1's closed `Channel` enum is gone: controllers declare `neuropuppet.ports.InputSpec`s. `TickInputs`
+lives in `neuropuppet.ports` and is re-exported here.)
 
 Gamepad layout (SDL game-controller naming, Xbox labels; PlayStation pads map to the same slots):
   axes    [6]  left_x, left_y, right_x, right_y in [-1, 1]; trigger_left, trigger_right in [0, 1].
@@ -10,22 +13,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
 import numpy as np
 import torch
 
-if TYPE_CHECKING:
-    from .terrain import HeightField
-
-
-class Channel(str, enum.Enum):
-    """What a controller reads each tick."""
-
-    GAMEPAD = "gamepad"   # TickInputs.gamepad [N, 21]
-    GAZE = "gaze"         # TickInputs.gaze_targets [N, 3] world-space points to look at
-    AUDIO = "audio"       # TickInputs.audio [N, F] music features for this tick
-    TERRAIN = "terrain"   # TickInputs.terrain, the scene's height field
+from .ports import TickInputs
 
 
 class Axis(enum.IntEnum):
@@ -77,26 +68,13 @@ class GamepadState:
         return cls(v[:NUM_AXES].copy(), v[NUM_AXES:GAMEPAD_WIDTH].copy())
 
 
-@dataclass
-class TickInputs:
-    """Everything a controller reads in one tick, for its batch of N characters.
-
-    Tensors are preallocated on the controller's device and rewritten in place every tick;
-    a controller must not keep references to them across ticks. Channels the controller did not
-    declare are None.
-    """
-
-    dt: float
-    tick: int = 0
-    gamepad: torch.Tensor | None = None        # [N, 21]
-    gaze_targets: torch.Tensor | None = None   # [N, 3]
-    audio: torch.Tensor | None = None          # [N, F]
-    terrain: "HeightField | None" = None
-
-
 def sanitize_gamepad_(pads: torch.Tensor) -> torch.Tensor:
     """Clamp a [N, 21] gamepad tensor in place to its legal ranges, NaN -> 0 (never a NaN pose)."""
     torch.nan_to_num_(pads, nan=0.0, posinf=0.0, neginf=0.0)
     pads[:, :4].clamp_(-1.0, 1.0)
     pads[:, 4:].clamp_(0.0, 1.0)
     return pads
+
+
+__all__ = ["Axis", "Button", "GamepadState", "TickInputs", "NUM_AXES", "NUM_BUTTONS", "GAMEPAD_WIDTH",
+           "sanitize_gamepad_"]

@@ -1,12 +1,22 @@
-"""The controller plugin protocol.
+"""The controller plugin protocol (plugin API version 2).
 
 A controller plugin is a class registered under the entry-point group `neuropuppet.controllers`.
-The class declares, as class attributes:
+The class declares, as class attributes (an instance may refine `inputs`/`outputs` once built, e.g.
+an audio width read from its artifact):
 
   name          the plugin name users type (`neuropuppet play NAME`)
   api_version   the plugin-API version it was written for (`PLUGIN_API_VERSION`)
-  channels      which inputs it reads each tick (`Channel` members)
   description   one line for `neuropuppet plugins`
+  inputs        tuple of `InputSpec`: what it reads each tick, by name and shape
+                (standard ones in `neuropuppet.ports`: GAMEPAD, CAMERA_YAW, GAZE_TARGET, TERRAIN, AUDIO)
+  outputs       tuple of `OutputSpec`: named channels it emits in `PoseBatch.extras` beside the pose
+                (contacts with their joints, eyelid closure, gaze, expert weights, phase, its own)
+  controls      optional tuple of (input, what it does) pairs: the on-screen help
+  layer_joints  optional: the joints (by name, in its own skeleton) it writes when used as a layer
+                over a body; present = usable as a layer. Its step then sees `inputs["pose_below"]`
+                (a `neuropuppet.stack.PoseBelow`). `layer_reads`: joints whose world transforms it
+                needs from the pose below (default: its layer_joints and their parents).
+  default_modifiers  optional tuple of pose-modifier names applied after it by default ("foot_lock")
 
 and implements:
 
@@ -17,11 +27,12 @@ and implements:
   skeleton                               the `Skeleton` its poses use
   device, batch_size
   reset(indices=None)                    put characters (all, or those indices) back to their start
-  step(inputs) -> PoseBatch              advance one tick; returns the pose on `device`. The
-                                         returned buffers may be reused by the next step.
+  step(inputs) -> PoseBatch              advance one tick; returns the pose on `device`, declared
+                                         outputs in `extras`. The returned buffers may be reused.
 
 Per-character state (phase, trajectory, recurrent hidden state) lives in tensors on `device`.
-Batch size 1 is the common case; crowds use larger N in the same call.
+Batch size 1 is the common case; crowds use larger N in the same call. `neuropuppet check NAME`
+(`neuropuppet.checker.check_controller`) verifies a plugin against this protocol.
 """
 from __future__ import annotations
 
@@ -30,15 +41,21 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Sequence, runtime_che
 
 import torch
 
-from .channels import Channel, TickInputs
 from .motion.skeleton import Skeleton
 from .pose import PoseBatch
+from .ports import InputSpec, OutputSpec, TickInputs
 
 if TYPE_CHECKING:
     from .artifacts import Artifact
 
-PLUGIN_API_VERSION = 1
-"""Bumped when the controller or trainer protocol changes incompatibly."""
+PLUGIN_API_VERSION = 2
+"""Bumped when the controller or trainer protocol changes incompatibly (2: declared inputs/outputs, layers)."""
+
+API_CHANGES = {
+    1: "version 2 replaced `channels` (the Channel enum) with declared `inputs` (neuropuppet.ports.InputSpec) "
+       "and `outputs` (OutputSpec), reads inputs by name (`inputs['gamepad']`) and gives sources "
+       "`sample(inputs)` on `inputs.time`; see the README's 'Writing a controller plugin'",
+}
 
 
 @runtime_checkable
@@ -47,8 +64,9 @@ class Controller(Protocol):
 
     name: ClassVar[str]
     api_version: ClassVar[int]
-    channels: ClassVar[frozenset[Channel]]
     description: ClassVar[str]
+    inputs: tuple[InputSpec, ...]
+    outputs: tuple[OutputSpec, ...]
 
     skeleton: Skeleton
     device: torch.device
@@ -66,9 +84,33 @@ class Controller(Protocol):
     def step(self, inputs: TickInputs) -> PoseBatch: ...
 
 
-CONTROLLER_ATTRIBUTES = ("name", "api_version", "channels", "default_artifact", "from_artifact", "reset", "step")
+CONTROLLER_ATTRIBUTES = ("name", "api_version", "inputs", "outputs", "default_artifact", "from_artifact", "reset",
+                         "step")
 
 
 def missing_controller_attributes(cls: type) -> list[str]:
     """Names of protocol members the class lacks (empty when it looks like a controller)."""
     return [a for a in CONTROLLER_ATTRIBUTES if not hasattr(cls, a)]
+
+
+def declaration_problems(cls: type) -> list[str]:
+    """What is wrong with a controller class's declarations (wrong types in inputs/outputs/layer_joints)."""
+    problems = []
+    for attr, kind in (("inputs", InputSpec), ("outputs", OutputSpec)):
+        value = getattr(cls, attr, ())
+        if not isinstance(value, (tuple, list)) or not all(isinstance(v, kind) for v in value):
+            problems.append(f"`{attr}` must be a tuple of {kind.__name__}, got {value!r:.80}")
+        else:
+            names = [v.name for v in value]
+            dup = sorted({n for n in names if names.count(n) > 1})
+            if dup:
+                problems.append(f"`{attr}` declares {dup[0]!r} twice")
+    joints = getattr(cls, "layer_joints", ())
+    if not isinstance(joints, (tuple, list)) or not all(isinstance(j, str) for j in joints):
+        problems.append(f"`layer_joints` must be a tuple of joint names, got {joints!r:.80}")
+    return problems
+
+
+def is_layer(controller: Any) -> bool:
+    """True when the controller (class or instance) can be stacked over a body (declares layer_joints)."""
+    return bool(getattr(controller, "layer_joints", ()))

@@ -24,3 +24,7 @@ class MotionDataError(NeuropuppetError):
 
 class InputError(NeuropuppetError):
     """Input given to a controller is malformed (wrong shape, NaN, out of range)."""
+
+
+class AudioError(NeuropuppetError):
+    """An audio file is missing, empty, truncated, damaged or not in a format the decoder reads."""

@@ -11,10 +11,10 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from .channels import Channel, TickInputs
 from .controller import PLUGIN_API_VERSION
 from .motion.skeleton import Skeleton
 from .pose import PoseBatch
+from .ports import GAMEPAD, TickInputs
 
 STICK_SKELETON = Skeleton(
     ("hips", "spine", "head", "left_leg", "left_foot", "right_leg", "right_foot"),
@@ -28,7 +28,8 @@ class NullController:
 
     name = "null"
     api_version = PLUGIN_API_VERSION
-    channels = frozenset({Channel.GAMEPAD})
+    inputs = (GAMEPAD,)
+    outputs = ()
     description = "no network: root follows the left stick (runtime overhead benchmark)"
 
     def __init__(self, batch_size: int = 1, device: torch.device | str = "cpu", speed: float = 2.0) -> None:
@@ -54,8 +55,9 @@ class NullController:
             self.pose.root_position[list(indices)] = 0.0
 
     def step(self, inputs: TickInputs) -> PoseBatch:
-        if inputs.gamepad is not None:
+        pads = inputs.get("gamepad")
+        if pads is not None:
             # stick x -> world +x, stick y (forward) -> world +z
-            self.pose.root_position[:, 0].add_(inputs.gamepad[:, 0], alpha=self.speed * inputs.dt)
-            self.pose.root_position[:, 2].add_(inputs.gamepad[:, 1], alpha=self.speed * inputs.dt)
+            self.pose.root_position[:, 0].add_(pads[:, 0], alpha=self.speed * inputs.dt)
+            self.pose.root_position[:, 2].add_(pads[:, 1], alpha=self.speed * inputs.dt)
         return self.pose

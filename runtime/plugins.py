@@ -13,7 +13,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .controller import PLUGIN_API_VERSION, missing_controller_attributes
+from .controller import API_CHANGES, PLUGIN_API_VERSION, declaration_problems, missing_controller_attributes
 from .errors import PluginError
 from .trainer import missing_trainer_attributes
 
@@ -68,12 +68,19 @@ def _validate(info: PluginInfo, obj: Any) -> str:
     """Why `obj` is not a usable plugin of its kind ('' when it is)."""
     if not isinstance(obj, type):
         return f"entry point {info.target} is not a class"
+    api = getattr(obj, "api_version", None)
+    if api != PLUGIN_API_VERSION:
+        why = f"declares plugin-API version {api!r}; this neuropuppet provides version {PLUGIN_API_VERSION}"
+        if info.kind == "controller" and api in API_CHANGES:
+            why += f" ({API_CHANGES[api]})"
+        return why
     missing = (missing_controller_attributes if info.kind == "controller" else missing_trainer_attributes)(obj)
     if missing:
         return f"{obj.__qualname__} lacks {', '.join(missing)}"
-    api = getattr(obj, "api_version", None)
-    if api != PLUGIN_API_VERSION:
-        return f"declares plugin-API version {api!r}; this neuropuppet provides version {PLUGIN_API_VERSION}"
+    if info.kind == "controller":
+        problems = declaration_problems(obj)
+        if problems:
+            return f"{obj.__qualname__}: " + "; ".join(problems)
     return ""
 
 

@@ -8,9 +8,10 @@ A batch of N characters on one skeleton, as plain tensors (Holden-style local tr
   local_positions [N, J, 3]  each joint's translation in its parent's frame; joint 0 relative to
                              the root. For most joints this equals the skeleton's rest offset.
   local_rotations [N, J, 4]  each joint's rotation in its parent's frame, unit quaternion (w, x, y, z)
-  extras          named debug tensors a renderer may draw when present:
-                  "contacts" [N, C] in 0..1, "trajectory" [N, T, 3] world points,
-                  "gaze_origin"/"gaze_direction" [N, 3]; controllers add their own names freely.
+  extras          the controller's declared output channels by name ([N, *shape] each; their
+                  `neuropuppet.ports.OutputSpec`s say what they mean): "contacts" [N, C] in 0..1,
+                  "trajectory" [N, T, 3] world points, "gaze_origin"/"gaze_direction" [N, 3],
+                  "eyelid_closure", "expert_weights", "phase", and a controller's own.
 
 Tensors live on the controller's device. `to_numpy()` is the one hand-off to the CPU.
 """
@@ -22,6 +23,7 @@ import numpy as np
 import torch
 
 from .motion.skeleton import Skeleton
+from .ports import OutputSpec
 
 
 @dataclass
@@ -88,7 +90,7 @@ class PoseBatch:
             {k: v.clone() for k, v in self.extras.items()},
         )
 
-    def to_numpy(self) -> "PoseArrays":
+    def to_numpy(self, output_specs: "dict[str, OutputSpec] | None" = None) -> "PoseArrays":
         """Copy to host memory as float32 numpy arrays (the hand-off to renderers and games).
 
         Always a copy: the arrays stay valid after later ticks reuse this batch's buffers.
@@ -97,6 +99,7 @@ class PoseBatch:
             self.skeleton,
             *(host_array(t) for t in (self.root_position, self.root_rotation, self.local_positions, self.local_rotations)),
             {k: host_array(v) for k, v in self.extras.items()},
+            output_specs or {},
         )
 
     def is_finite(self) -> bool:
@@ -120,6 +123,8 @@ class PoseArrays:
     local_positions: np.ndarray
     local_rotations: np.ndarray
     extras: dict[str, np.ndarray] = field(default_factory=dict)
+    output_specs: dict[str, OutputSpec] = field(default_factory=dict)
+    """What each extra means (declared by the controllers of the character's stack)."""
 
     @property
     def batch_size(self) -> int:

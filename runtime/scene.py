@@ -1,29 +1,42 @@
-"""Scenes: which controllers, how many characters, artifacts, inputs, terrain and tick rate, from YAML.
+"""Scenes: which stacks, how many characters, artifacts, inputs, terrain and tick rate, from YAML.
 
     tick_rate: 60
     terrain: {kind: hills, size: 80}
+    audio: music/song.ogg              # optional: the clock follows its playback in a window
     characters:
-      - controller: pfnn
-        count: 1
+      - name: hero                     # optional: lets other groups refer to this one
+        controller: pfnn
+        layers: [lookat]               # or [{name: lookat, weight: 0.8, priority: 1, options: {...}}]
         input: {kind: gamepad, bindings: my_bindings.yaml}
-      - controller: wave
+        inputs:                        # a source per declared input (see neuropuppet.input.registry)
+          gaze_target: {kind: circle, around: self, radius: 2}
+        modifiers: [foot_lock]         # default: the body's default_modifiers; [] for none
+      - controller: pfnn
         count: 20
-        input: {kind: none}
+        layers: [lookat]
+        inputs: {gaze_target: {kind: head, of: hero}}
+
+A group that cannot be built (an input nobody supplies, a layer that does not fit) is reported by
+name and skipped; the rest of the scene runs (`build_runtime(..., on_error=...)`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Literal
+import logging
+from typing import Any, Callable, Literal
 
 import numpy as np
 
 from .config import load_config
-from .errors import ConfigError
+from .errors import ConfigError, NeuropuppetError
 from .input.recording import Replay
+from .input.registry import SourceContext, build_source
 from .input.source import InputSource, NoInput
 from .runtime import Runtime
 from .terrain import HeightField
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -39,9 +52,14 @@ class InputConfig:
 class GroupConfig:
     controller: str
     count: int = 1
+    name: str | None = None
     artifact: str | None = None
     device: str | None = None
     input: InputConfig = field(default_factory=InputConfig)
+    layers: list[Any] = field(default_factory=list)
+    inputs: dict[str, Any] = field(default_factory=dict)
+    modifiers: list[Any] | None = None
+    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -58,6 +76,7 @@ class SceneConfig:
     tick_rate: float = 60.0
     max_ticks_per_frame: int = 5
     terrain: TerrainConfig = field(default_factory=TerrainConfig)
+    audio: str | None = None
     characters: list[GroupConfig] = field(default_factory=list)
 
 
@@ -70,6 +89,12 @@ def load_scene(path: str | Path) -> SceneConfig:
             raise ConfigError(f"{path}: key 'characters[{i}].count': expected at least 1, got {g.count}")
         if g.input.kind == "replay" and not g.input.file:
             raise ConfigError(f"{path}: key 'characters[{i}].input.file': a replay input needs a file")
+        for name, src in g.inputs.items():
+            if not isinstance(src, dict) or "kind" not in src:
+                raise ConfigError(f"{path}: key 'characters[{i}].inputs.{name}': expected a mapping with a 'kind'")
+    if scene.audio is not None:
+        scene.audio = str((Path(path).parent / scene.audio) if not Path(scene.audio).is_absolute()
+                          and not Path(scene.audio).exists() else scene.audio)
     return scene
 
 
@@ -105,9 +130,38 @@ def default_input(cfg: InputConfig) -> InputSource:
     return NoInput()
 
 
-def build_runtime(scene: SceneConfig, make_input: Callable[[InputConfig], InputSource] = default_input) -> Runtime:
-    """A Runtime with every group of the scene spawned and wired to its input."""
+def build_runtime(scene: SceneConfig, make_input: Callable[[InputConfig], InputSource] = default_input, *,
+                  live: InputSource | None = None, on_error: Callable[[str], None] | None = None,
+                  prepare: Callable[[Runtime], None] | None = None, where: str = "scene") -> Runtime:
+    """A Runtime with every group of the scene spawned and wired to its inputs.
+
+    make_input: the group's `input:` source. live: what gamepad/keyboard input kinds mean (the window's
+    pad; headless the stick pattern). prepare(runtime): runs before any group is spawned (e.g. attach
+    the scene's audio). on_error(message): a group that cannot be built is reported and skipped; without
+    it the error is raised. A scene none of whose groups could be built is an error.
+    """
     rt = Runtime(scene.tick_rate, max_ticks_per_frame=scene.max_ticks_per_frame, terrain=build_terrain(scene.terrain))
-    for g in scene.characters:
-        rt.spawn(g.controller, g.count, artifact=g.artifact, device=g.device, input=make_input(g.input))
+    if prepare is not None:
+        prepare(rt)
+    ctx = SourceContext(rt, live=live)
+    failures = []
+    for i, g in enumerate(scene.characters):
+        label = f"{where}: characters[{i}] ({g.name or g.controller})"
+        try:
+            ctx.later = []
+            sources = {name: build_source(cfg, name, ctx, f"{label}: inputs.{name}") for name, cfg in g.inputs.items()}
+            group = rt.spawn(g.controller, g.count, artifact=g.artifact, device=g.device, input=make_input(g.input),
+                             inputs=sources or None, layers=g.layers, modifiers=g.modifiers, **g.options)
+        except NeuropuppetError as e:
+            if on_error is None:
+                raise
+            failures.append(str(e))
+            on_error(f"{label}: {e}; skipped, the rest of the scene runs")
+            continue
+        for fn in ctx.later:
+            fn(group)
+        if g.name:
+            ctx.groups[g.name] = group
+    if not rt.groups:
+        raise ConfigError(f"{where}: no character group could be built ({'; '.join(failures) or 'the scene lists none'})")
     return rt

@@ -10,12 +10,13 @@ import numpy as np
 import torch
 
 from neuropuppet.artifacts import Artifact, pick_device, quiet_torchscript
-from neuropuppet.channels import GAMEPAD_WIDTH, Channel, TickInputs
+from neuropuppet.channels import GAMEPAD_WIDTH
 from neuropuppet.controller import PLUGIN_API_VERSION
 from neuropuppet.errors import ArtifactError, InputError
-from neuropuppet.motion.foot_ik import FootLock, biped_legs
+from neuropuppet.locomotion.third_person import third_person_pads_
 from neuropuppet.motion.skeleton import Skeleton
 from neuropuppet.pose import PoseBatch
+from neuropuppet.ports import CAMERA_YAW, GAMEPAD, TERRAIN, InputSpec, OutputSpec, TickInputs
 from neuropuppet.terrain import HeightField
 
 from .features import PFNNFeatures
@@ -28,6 +29,7 @@ DEFAULT_GAIT_SPEEDS = (0.0, 1.4, 3.2, 0.8)  # stand, walk, jog, crouch, m/s
 NATIVE_MAX_BATCH = 128
 """engine "auto" runs the compiled CPU tick up to this many characters, the TorchScript tick above (README "Speed")."""
 ENGINES = ("auto", "torch", "native")
+CONTACT_JOINTS = ("LeftFoot", "LeftToeBase", "RightFoot", "RightToeBase")   # the network's contact columns
 STATE_KEYS = ("root_xz", "yaw", "phase", "past", "future", "joints")   # the order the ticks take them
 
 
@@ -57,24 +59,42 @@ def bucketed_network(state: dict[str, torch.Tensor]) -> PhaseBucketedPFNN:
 class PFNNController:
     """Phase-functioned neural network locomotion (Holden et al. 2017) for N characters.
 
-    Left stick = velocity, right stick = facing, right trigger/shoulder = run, left trigger/shoulder =
-    crouch. Options: mode ("bucket50" default: nearest-of-50 precomputed weight tables, phase-bucketed;
+    Left stick = velocity relative to the camera (input camera_yaw), left shoulder held = strafe (face
+    where the camera looks), right trigger/shoulder = run, left trigger or B = crouch. Options: mode ("bucket50" default: nearest-of-50 precomputed weight tables, phase-bucketed;
     "exact" cubic; "nearest50" / "linear10" via blend-coefficient tables), bias_pos, bias_dir,
     script (bool: compile the torch tick to TorchScript), engine ("auto" default: the numba-compiled
-    tick (`native.NativeTick`) for CPU batches up to NATIVE_MAX_BATCH, else the torch tick; "torch"; "native"),
-    foot_lock (bool, default on for CPU poses: planted feet hold still and stand on the terrain,
-    `neuropuppet.motion.foot_ik`; on a GPU apply `FootLock.apply_pose` to the host copy instead).
+    tick (`native.NativeTick`) for CPU batches up to NATIVE_MAX_BATCH, else the torch tick; "torch"; "native").
+    Planted feet are held and put on the terrain by the `foot_lock` pose modifier (its default
+    modifier, `neuropuppet.modifiers`), which reads the declared contacts and their joints.
     """
 
     name: ClassVar[str] = "pfnn"
     api_version: ClassVar[int] = PLUGIN_API_VERSION
-    channels: ClassVar[frozenset[Channel]] = frozenset({Channel.GAMEPAD, Channel.TERRAIN})
     description: ClassVar[str] = "Phase-functioned neural network locomotion over terrain (gamepad)"
+    inputs: ClassVar[tuple[InputSpec, ...]] = (GAMEPAD, CAMERA_YAW, TERRAIN)
+    outputs: ClassVar[tuple[OutputSpec, ...]] = (
+        OutputSpec("contacts", (4,), "foot contact probability of the left heel, left toe, right heel, right toe",
+                   joints=CONTACT_JOINTS, range=(0.0, 1.0)),
+        OutputSpec("trajectory", (12, 3), "past and future root trajectory, world points (frames -60..+50)"),
+        OutputSpec("phase", (), "gait cycle phase in [0, 1)", interpolation="cyclic", range=(0.0, 1.0)),
+    )
+    controls: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("left stick / WASD", "walk, relative to the camera"),
+        ("right trigger or shoulder / Shift", "run"),
+        ("left trigger or B / C", "crouch"),
+        ("left shoulder (hold)", "strafe: face where the camera looks"),
+    )
+    default_modifiers: ClassVar[tuple[str, ...]] = ("foot_lock",)
 
     def __init__(self, net: Any, skeleton: Skeleton, rest_joints: np.ndarray, *, batch_size: int = 1,
                  device: torch.device | str = "cpu", mode: str = "bucket50", gait_speeds: Sequence[float] = DEFAULT_GAIT_SPEEDS,
                  bias_pos: float = 3.0, bias_dir: float = 3.0, script: bool = True,
-                 engine: str = "auto", foot_lock: bool | None = None) -> None:
+                 engine: str = "auto", **removed: Any) -> None:
+        if "foot_lock" in removed:
+            raise InputError("pfnn: the foot lock is a pose modifier now: spawn(..., modifiers=['foot_lock']) (on by "
+                             "default in Runtime.spawn), or modifiers=[] to turn it off")
+        if removed:
+            raise InputError(f"pfnn: unknown option {next(iter(removed))!r}")
         if engine not in ENGINES:
             raise InputError(f"pfnn: unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
         if mode not in MODES:
@@ -121,23 +141,14 @@ class PFNNController:
         self._views: tuple[np.ndarray, ...] = ()
         self._native_outputs = tuple(torch.from_numpy(o) for o in self._native.outputs) if self._native else ()
         self._pose = PoseBatch.rest(skeleton, self.batch_size, self.device)
-        self.foot_lock = self._make_foot_lock(foot_lock)
-
-    def _make_foot_lock(self, wanted: bool | None) -> FootLock | None:
-        """The foot IK when asked for (True) or by default (None: on for CPU poses of a skeleton with the
-        CMU leg names); True on a GPU or without the legs is an error."""
-        if wanted is False or (wanted is None and self.device.type != "cpu"):
-            return None
-        if self.device.type != "cpu":
-            raise InputError("pfnn: foot_lock works on CPU poses; on a GPU, apply FootLock.apply_pose to the host "
-                             "copy of the pose (neuropuppet.motion.foot_ik)")
-        try:
-            legs = biped_legs(self.skeleton)
-        except InputError:
-            if wanted:
-                raise
-            return None
-        return FootLock(self.skeleton, legs, self.batch_size)
+        self._pads = torch.zeros(self.batch_size, GAMEPAD_WIDTH, device=self.device)   # the camera-relative pad
+        self._pads_np = self._pads.numpy() if self.device.type == "cpu" else None
+        self._yaw0 = torch.zeros(self.batch_size, device=self.device)
+        missing = [j for j in CONTACT_JOINTS if j not in skeleton.names]
+        if missing:     # the contacts then belong to no joint: say so in the declaration (no foot lock)
+            self.outputs = tuple(o for o in type(self).outputs if o.name != "contacts") + (
+                OutputSpec("contacts", (4,), "foot contacts (heel, toe, heel, toe); the skeleton lacks "
+                           f"{', '.join(missing)}", range=(0.0, 1.0)),)
 
     # -- plugin protocol -------------------------------------------------------------------
     @classmethod
@@ -178,8 +189,6 @@ class PFNNController:
 
     def reset(self, indices: Sequence[int] | None = None) -> None:
         idx = None if indices is None else self._indices(indices)
-        if self.foot_lock is not None:
-            self.foot_lock.reset(idx)
         fresh = initial_state(self.batch_size, self.skeleton.num_joints, self._rest, self.device)
         if idx is None:
             for k, v in self.state.items():
@@ -233,24 +242,14 @@ class PFNNController:
             self.state["future"][:, :, 2:4] = d
 
     def step(self, inputs: TickInputs) -> PoseBatch:
-        pads = inputs.gamepad
-        if pads is None:
-            pads = torch.zeros(self.batch_size, GAMEPAD_WIDTH, device=self.device)
-        elif pads.shape != (self.batch_size, GAMEPAD_WIDTH):
-            raise InputError(f"pfnn: gamepad tensor has shape {tuple(pads.shape)}, expected "
-                             f"({self.batch_size}, {GAMEPAD_WIDTH})")
-        else:
-            pads = pads.to(device=self.device, dtype=torch.float32)   # no-op when already so
-        if inputs.terrain is not None and inputs.terrain is not self._terrain_source:
-            self.set_terrain(inputs.terrain)
+        pads = self._camera_relative(inputs.get("gamepad"), inputs.get("camera_yaw"))
+        terrain = inputs.get("terrain")
+        if terrain is not None and terrain is not self._terrain_source:
+            self.set_terrain(terrain)
         if self._native is not None:
             rp, rr, lp, lr, contacts, traj = self._tick_native(pads)
         else:
             rp, rr, lp, lr, contacts, traj = self._tick_torch(pads)
-        if self.foot_lock is not None:   # on numpy views of the CPU pose, modified in place
-            arrays = (self._native.outputs if self._native is not None
-                      else tuple(t.numpy() for t in (rp, rr, lp, lr, contacts)))
-            self.foot_lock.apply(*arrays[:5], self._terrain_source)
         pose = self._pose
         pose.root_position, pose.root_rotation = rp, rr
         pose.local_positions, pose.local_rotations = lp, lr
@@ -258,6 +257,24 @@ class PFNNController:
         pose.extras["trajectory"] = traj
         pose.extras["phase"] = self.state["phase"]
         return pose
+
+    def _camera_relative(self, pads: torch.Tensor | None, camera_yaw: torch.Tensor | None) -> torch.Tensor:
+        """This tick's pad rewritten for the world-fixed tick: stick relative to the camera, strafe button
+        (`neuropuppet.locomotion.third_person`), in the controller's own buffer (the input stays as given)."""
+        if pads is None:
+            self._pads.zero_()
+            return self._pads
+        if pads.shape != (self.batch_size, GAMEPAD_WIDTH):
+            raise InputError(f"pfnn: gamepad tensor has shape {tuple(pads.shape)}, expected "
+                             f"({self.batch_size}, {GAMEPAD_WIDTH})")
+        yaw = self._yaw0 if camera_yaw is None else camera_yaw
+        if self._pads_np is not None and pads.device.type == "cpu":     # numpy views: ~3 us for one character
+            np.copyto(self._pads_np, pads.detach().numpy(), casting="unsafe")
+            third_person_pads_(self._pads_np, yaw.detach().numpy())
+        else:
+            self._pads.copy_(pads)
+            third_person_pads_(self._pads, yaw.to(self.device))
+        return self._pads
 
     @torch.inference_mode()
     def _tick_torch(self, pads: torch.Tensor) -> tuple[torch.Tensor, ...]:

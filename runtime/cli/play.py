@@ -16,6 +16,19 @@ def add_runtime_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--record", metavar="OUT", help="write the first group's input to a recording (.npz)")
     p.add_argument("--bindings", help="YAML key/button bindings (see neuropuppet.input.bindings)")
     p.add_argument("--device", help="torch device for the controllers (default cuda if available)")
+    p.add_argument("--layers", metavar="NAME[,NAME]", help="layers over the body (e.g. lookat,beatnod): each "
+                                                           "owns some joints and writes them over the body's pose")
+    p.add_argument("--target", choices=("auto", "circle", "camera", "pointer", "path"), default="auto",
+                   help="what a gaze_target input follows (default: the mouse pointer in a window, else a point "
+                        "circling the character)")
+    p.add_argument("--audio", metavar="FILE", help="music for an audio input (WAV, OGG, FLAC, MP3): played through "
+                                                   "the sound device in a window (its playback is the clock), "
+                                                   "stepped deterministically headless and in render")
+    p.add_argument("--bvh", metavar="OUT.bvh", help="write each character's played motion as BVH (several "
+                                                   "characters: OUT-<group>-<i>.bvh) and its output channels "
+                                                   "to OUT.outputs.npz")
+    p.add_argument("--bvh-units", choices=("m", "cm"), default="m",
+                   help="length unit of the --bvh files: m (Blender; default) or cm (MotionBuilder)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -34,49 +47,107 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
-def build_runtime(args: argparse.Namespace, live_input: "object | None"):
+def parse_layers(text: str | None) -> list[str]:
+    """`--layers a,b` -> ["a", "b"] (empty names are an error)."""
+    if not text:
+        return []
+    names = [n.strip() for n in text.split(",")]
+    if any(not n for n in names):
+        from ..errors import NeuropuppetError
+        raise NeuropuppetError(f"--layers {text!r}: give layer names separated by commas, e.g. --layers lookat,beatnod")
+    return names
+
+
+def target_config(kind: str, windowed: bool) -> dict:
+    """The gaze-target source `--target` asks for (see neuropuppet.input.registry)."""
+    if kind == "auto":
+        kind = "pointer" if windowed else "circle"
+    if kind == "circle":
+        return {"kind": "circle", "around": "self", "radius": 2.0, "period": 7.0}
+    if kind == "path":
+        return {"kind": "path", "points": [[2, 1.6, 3], [-2, 1.0, 2], [-1, 2.2, -2], [3, 1.4, -1]], "speed": 1.5}
+    return {"kind": kind}
+
+
+def build_runtime(args: argparse.Namespace, live_input: "object | None", *, realtime: bool = False):
     """The Runtime for NAME/--scene; `live_input` (pad+keyboard source) drives groups that ask for a pad.
 
     Returns (runtime, hero group). --input overrides every group's input with the recording;
-    without --input and without a live source, the built-in walk/turn/stop pattern is used.
+    without --input and without a live source, the built-in walk/turn/stop pattern is used. Inputs the
+    stack declares get their sources: gaze targets from --target, audio from --audio (or the scene's).
+    realtime: a window (music plays through the sound device and is the clock).
     """
+    import logging
+
     from ..errors import NeuropuppetError
     from ..input.patterns import demo_input
     from ..input.recording import Recorder, Replay
     from ..input.source import NoInput
-    from ..runtime import Runtime
+    from ..scene import GroupConfig, SceneConfig
     from ..scene import build_runtime as build_scene
     from ..scene import default_input, load_scene
 
     replay = Replay(args.input, hold=False) if args.input else None
+    live = live_input if live_input is not None else demo_input()
 
-    def source_for(kind: str):
+    def source_for(cfg):
         if replay is not None:
             return replay
-        if kind in ("gamepad", "keyboard"):
-            return live_input if live_input is not None else demo_input()
-        return NoInput()
+        if cfg.kind in ("gamepad", "keyboard"):
+            return live
+        return default_input(cfg) if cfg.kind != "none" else NoInput()
 
     if args.scene:
         scene = load_scene(args.scene)
+        where = args.scene
         if args.name:
             scene.characters = [g for g in scene.characters if g.controller == args.name] or scene.characters
         if not scene.characters:
             raise NeuropuppetError(f"{args.scene}: scene has no characters")
-        runtime = build_scene(scene, lambda cfg: source_for(cfg.kind) if cfg.kind in ("gamepad", "keyboard")
-                              else (replay or default_input(cfg)))
     else:
         if not args.name:
             raise NeuropuppetError("give a controller NAME or --scene FILE (see `neuropuppet plugins`)")
         if args.count < 1:
             raise NeuropuppetError(f"--count must be at least 1, got {args.count}")
-        runtime = Runtime()
-        runtime.spawn(args.name, args.count, artifact=args.artifact, device=args.device,
-                      input=source_for("gamepad"))
+        where = args.name
+        scene = SceneConfig(characters=[GroupConfig(args.name, args.count, artifact=args.artifact,
+                                                    device=args.device, layers=parse_layers(args.layers))])
+    audio_file = getattr(args, "audio", None) or scene.audio
+    sessions = []
+
+    def prepare(runtime):
+        if audio_file:
+            from ..audio.session import attach_audio
+            sessions.append(attach_audio(runtime, audio_file, realtime=realtime))
+
+    target = target_config(getattr(args, "target", "auto"), live_input is not None)
+    for g in scene.characters:
+        declared = _declared_input_names(g)
+        if "gaze_target" in declared and "gaze_target" not in g.inputs:
+            g.inputs["gaze_target"] = dict(target)
+    log = logging.getLogger("neuropuppet")
+    runtime = build_scene(scene, source_for, live=live, prepare=prepare, where=where,
+                          on_error=(lambda msg: log.error("%s", msg)) if len(scene.characters) > 1 else None)
+    runtime.audio_sessions = sessions
     hero = runtime.groups[0]
     if args.record:
-        hero.input = Recorder(hero.input, runtime.clock.rate)
+        hero.input = Recorder(hero.input or NoInput(), runtime.clock.rate)
     return runtime, hero
+
+
+def _declared_input_names(g) -> set[str]:
+    """Input names the body and layers of a scene group declare (class attributes; imports the plugins)."""
+    from .. import plugins
+    from ..stack import LayerSpec
+    names = set()
+    for item in [g.controller, *g.layers]:
+        spec = LayerSpec.parse(item) if not isinstance(item, str) else LayerSpec(item)
+        try:
+            cls = plugins.load("controller", spec.name)
+        except Exception:
+            continue        # reported when the group is built
+        names |= {s.name for s in getattr(cls, "inputs", ())}
+    return names
 
 
 def save_recording(args: argparse.Namespace, hero) -> None:
@@ -88,7 +159,9 @@ def save_recording(args: argparse.Namespace, hero) -> None:
 
 def run_headless(args: argparse.Namespace) -> int:
     """Simulate `--seconds` with no window; print each group's mean root position once per second."""
+    from ..motion_recorder import attach_recorder, finish
     runtime, hero = build_runtime(args, live_input=None)
+    recorder = attach_recorder(args, runtime)
     ticks = max(1, int(round(args.seconds / runtime.dt)))
     per_second = max(1, int(round(1.0 / runtime.dt)))
     print(f"headless: {ticks} ticks at {1.0 / runtime.dt:g} Hz, "
@@ -101,6 +174,7 @@ def run_headless(args: argparse.Namespace) -> int:
                 print(f"t={tick * runtime.dt:6.2f}s  {g.name:<10} root mean "
                       f"x={mean[0]:+8.3f} y={mean[1]:+8.3f} z={mean[2]:+8.3f}")
     save_recording(args, hero)
+    finish(args, recorder)
     return 0
 
 
@@ -110,6 +184,7 @@ def run_window(args: argparse.Namespace) -> int:
     from ..input.gamepad import PygameGamepad
     from ..input.keyboard import KeyboardMouse, PadAndKeyboard
     from ..input.source import GamepadInput
+    from ..motion_recorder import attach_recorder, finish
     from ..render.app import App
     from ..render.window import Window
 
@@ -118,11 +193,13 @@ def run_window(args: argparse.Namespace) -> int:
     controls = PadAndKeyboard(KeyboardMouse(bindings), PygameGamepad(bindings))
     app = None
     try:
-        runtime, hero = build_runtime(args, live_input=GamepadInput(controls.read))
+        runtime, hero = build_runtime(args, live_input=GamepadInput(controls.read), realtime=True)
+        recorder = attach_recorder(args, runtime)
         app = App(runtime, window, controls)
         frames = app.run(max_frames=args.max_frames)
         print(f"played {frames} frames, {runtime.tick_count} ticks")
         save_recording(args, hero)
+        finish(args, recorder)
     finally:
         if app is not None:
             app.close()

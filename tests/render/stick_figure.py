@@ -1,7 +1,10 @@
-"""A self-contained test controller: a stick figure whose root walks with the left stick.
+"""A self-contained test controller: a stick figure whose root walks with the left stick, third-person style.
 
-Stick right (+x) moves it toward world -X (screen right for the default camera behind a +Z-facing
-character), stick up (+y) toward +Z, at up to SPEED m/s. It turns to face its velocity and swings its legs.
+The stick is camera-relative (`neuropuppet.locomotion.third_person.camera_relative_stick` on the
+"camera_yaw" input): stick up walks away from the camera, stick right to the camera's right. With the
+default camera (yaw 0, behind a +Z-facing character) stick right moves it toward world -X (screen right),
+stick up toward +Z, at up to SPEED m/s. It turns to face its velocity and swings its legs; its contacts
+name the feet they belong to.
 """
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ import torch
 
 import neuropuppet as npp
 from neuropuppet import plugins
+from neuropuppet.locomotion.third_person import camera_relative_stick
+from neuropuppet.ports import CAMERA_YAW, GAMEPAD, OutputSpec
 
 SPEED = 2.0
 
@@ -35,7 +40,11 @@ def _pitch_quat(angle: torch.Tensor) -> torch.Tensor:
 class StickFigure:
     name = "stick"
     api_version = npp.PLUGIN_API_VERSION
-    channels = frozenset({npp.Channel.GAMEPAD})
+    inputs = (GAMEPAD, CAMERA_YAW)
+    outputs = (OutputSpec("contacts", (2,), "feet on the ground", interpolation="none",
+                          joints=("LeftFoot", "RightFoot")),
+               OutputSpec("trajectory", (6, 3), "where the root goes in the next second (world points)"))
+    controls = (("left stick / WASD", "move, relative to the camera"),)
     description = "test stick figure driven by the left stick"
 
     def __init__(self, batch_size: int, device: torch.device) -> None:
@@ -62,8 +71,10 @@ class StickFigure:
         self.facing[idx] = 0.0
 
     def step(self, inputs: npp.TickInputs) -> npp.PoseBatch:
-        pad = inputs.gamepad
-        velocity = torch.stack([-pad[:, 0], torch.zeros_like(pad[:, 0]), pad[:, 1]], -1) * SPEED
+        pad = inputs["gamepad"]
+        yaw = inputs.get("camera_yaw")
+        ground = camera_relative_stick(pad, yaw if yaw is not None else torch.zeros(len(pad), 1))   # world (x, z)
+        velocity = torch.stack([ground[:, 0], torch.zeros_like(pad[:, 0]), ground[:, 1]], -1) * SPEED
         speed = velocity.norm(dim=-1)
         self.pose.root_position += velocity * inputs.dt
         moving = speed > 1e-3

@@ -67,7 +67,7 @@ def test_each_failure_is_named_and_others_work(plugin_dir):
 
     with pytest.raises(PluginError, match=r"'broken' .*import failed: ModuleNotFoundError.*does_not_exist_anywhere"):
         npp.make("broken")
-    with pytest.raises(PluginError, match=r"'old' .*plugin-API version 0; this neuropuppet provides version 1"):
+    with pytest.raises(PluginError, match=r"'old' .*plugin-API version 0; this neuropuppet provides version 2"):
         npp.make("old")
     with pytest.raises(PluginError, match=r"'raises' failed to start: ValueError: cannot find my config"):
         npp.make("raises")

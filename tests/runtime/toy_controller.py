@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 import neuropuppet as npp
+from neuropuppet.ports import GAMEPAD
 from neuropuppet.artifacts import ArtifactMetadata, save_artifact
 
 SKELETON = npp.Skeleton(("root", "a", "b"), np.array([-1, 0, 1]), np.array([[0, 1, 0], [0, 0.5, 0], [0, 0.5, 0]]))
@@ -41,7 +42,8 @@ def make_toy_artifact(path: Path, seed: int = 0) -> Path:
 class ToyController:
     name = "toy"
     api_version = npp.PLUGIN_API_VERSION
-    channels = frozenset({npp.Channel.GAMEPAD})
+    inputs = (GAMEPAD,)
+    outputs = ()
     description = "test controller: a GRU drives the root and three joints"
     artifact_path: Path | None = None
 

@@ -13,7 +13,8 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from neuropuppet import PLUGIN_API_VERSION, Channel, PoseBatch, Skeleton, TickInputs
+from neuropuppet import PLUGIN_API_VERSION, PoseBatch, Skeleton, TickInputs
+from neuropuppet.ports import GAMEPAD
 from neuropuppet.artifacts import quiet_torchscript
 
 SKELETON = Skeleton(
@@ -58,8 +59,10 @@ class WaveController:
 
     name = "wave"
     api_version = PLUGIN_API_VERSION
-    channels = frozenset({Channel.GAMEPAD})
     description = "example third-party plugin: waves an arm, triggers set speed and width"
+    inputs = (GAMEPAD,)
+    outputs = ()
+    controls = (("right trigger", "wave faster"), ("left trigger", "wave wider"), ("left stick", "turn the head"))
 
     def __init__(self, batch_size: int = 1, device: torch.device | str = "cpu", spacing: float = 1.0) -> None:
         self.skeleton = SKELETON
@@ -87,7 +90,6 @@ class WaveController:
             self.phase[list(indices)] = 0.0
 
     def step(self, inputs: TickInputs) -> PoseBatch:
-        assert inputs.gamepad is not None
-        self.phase, rotations = self._step(self.phase, inputs.gamepad, inputs.dt)
+        self.phase, rotations = self._step(self.phase, inputs["gamepad"], inputs.dt)
         self.pose.local_rotations.copy_(rotations)
         return self.pose
