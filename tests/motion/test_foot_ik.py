@@ -303,24 +303,26 @@ def test_bad_arrays_are_refused() -> None:
 # -- the shipped PFNN default ----------------------------------------------------------------------------------
 
 def test_pfnn_default_skates_far_less_with_foot_lock() -> None:
-    """The controller's own foot lock (on by default) against the same controller with it off."""
-    from neuropuppet.artifacts import load_artifact
-    from neuropuppet.channels import GAMEPAD_WIDTH, TickInputs
-    from neuropuppet.controllers.pfnn import PFNNController, default_artifact
+    """PFNN's default pose modifier, the foot lock, against the same stack with modifiers=[]."""
+    import neuropuppet as npp
+    from neuropuppet.input.source import PerCharacterGamepads
+    from neuropuppet.modifiers import FootLockModifier
     from neuropuppet.motion.kinematics import pose_world_positions
 
-    art = load_artifact(default_artifact(), device="cpu")
-    plain = PFNNController.from_artifact(art, batch_size=1, device="cpu", foot_lock=False)
-    c = PFNNController.from_artifact(art, batch_size=1, device="cpu")
-    assert plain.foot_lock is None and c.foot_lock is not None
     terrain = HeightField(np.random.default_rng(0).uniform(0, 0.15, (40, 40)).astype(np.float32), (-40, -40), 2.0)
-    raw, locked, contacts = [], [], []
     sticks = [(0.0, 1.0), (1.0, 0.0), (-0.7, -0.7), (0.0, 1.0)]
+    runtime = npp.Runtime(terrain=terrain)
+    pad = np.zeros((1, 21), np.float32)
+    plain = runtime.spawn("pfnn", input=PerCharacterGamepads(lambda: pad), modifiers=[])
+    locked_group = runtime.spawn("pfnn", input=PerCharacterGamepads(lambda: pad))
+    assert not plain.modifiers and isinstance(locked_group.modifiers[0], FootLockModifier)
+    c = locked_group
+    raw, locked, contacts = [], [], []
     for tick in range(600):                            # 10 s: forward, sideways, diagonal back, forward
-        pads = torch.zeros(1, GAMEPAD_WIDTH)
-        pads[0, 0], pads[0, 1] = sticks[tick // 150]
-        raw.append(pose_world_positions(plain.step(TickInputs(1 / 60, gamepad=pads, terrain=terrain)).to_numpy())[0])
-        pose = c.step(TickInputs(1 / 60, gamepad=pads, terrain=terrain)).to_numpy()
+        pad[0, :2] = sticks[tick // 150]
+        runtime.tick()
+        raw.append(pose_world_positions(plain.pose.to_numpy())[0])
+        pose = locked_group.pose.to_numpy()
         locked.append(pose_world_positions(pose)[0])
         contacts.append(pose.extras["contacts"][0] > 0.5)
     raw, locked, contacts = np.array(raw), np.array(locked), np.array(contacts)

@@ -18,6 +18,9 @@ from neuropuppet.channels import GAMEPAD_WIDTH, TickInputs
 from neuropuppet.controllers.pfnn import PFNNController, default_artifact
 from neuropuppet.motion.kinematics import pose_world_positions
 from neuropuppet.motion.metrics import foot_skating
+from neuropuppet.channels import GamepadState
+from neuropuppet.input.source import ScriptedGamepad
+from neuropuppet.runtime import Runtime
 from neuropuppet.terrain import HeightField
 from neuropuppet.trainers.pfnn.dataset import FOOT_JOINTS, pick_joint
 
@@ -40,12 +43,18 @@ def played():
     c = PFNNController.from_artifact(load_artifact(path, device="cpu"), batch_size=1, device="cpu")
     terrain = TERRAIN
     roots, worlds, contacts, heights = [], [], [], []
-    for stick, _ in LEGS:
+    runtime = Runtime(terrain=terrain)           # the default foot_lock modifier plants the feet
+
+    def stick(t: float) -> GamepadState:
+        state = GamepadState()
+        state.axes[:2] = LEGS[min(int(round(t * 60)) // 300, len(LEGS) - 1)][0]
+        return state
+
+    group = runtime.spawn(c, input=ScriptedGamepad(stick))
+    for _ in LEGS:
         for _ in range(300):
-            pads = torch.zeros(1, GAMEPAD_WIDTH)
-            pads[0, 0], pads[0, 1] = stick
-            pose = c.step(TickInputs(1 / 60, gamepad=pads, terrain=terrain))
-            arrays = pose.to_numpy()
+            runtime.tick()
+            arrays = group.pose.to_numpy()
             roots.append(arrays.root_position[0].copy())
             worlds.append(pose_world_positions(arrays)[0])
             contacts.append(arrays.extras["contacts"][0] > 0.5)
