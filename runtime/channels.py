@@ -68,6 +68,14 @@ class GamepadState:
         return cls(v[:NUM_AXES].copy(), v[NUM_AXES:GAMEPAD_WIDTH].copy())
 
 
+def sanitize_pad_rows(rows: np.ndarray) -> np.ndarray:
+    """A float32 copy of pad rows [..., 21] in their legal ranges, NaN/inf -> 0 (never a NaN pose)."""
+    out = np.nan_to_num(np.asarray(rows, np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+    np.clip(out[..., :4], -1.0, 1.0, out=out[..., :4])
+    np.clip(out[..., 4:], 0.0, 1.0, out=out[..., 4:])
+    return out
+
+
 def sanitize_gamepad_(pads: torch.Tensor) -> torch.Tensor:
     """Clamp a [N, 21] gamepad tensor in place to its legal ranges, NaN -> 0 (never a NaN pose)."""
     torch.nan_to_num_(pads, nan=0.0, posinf=0.0, neginf=0.0)
@@ -77,4 +85,4 @@ def sanitize_gamepad_(pads: torch.Tensor) -> torch.Tensor:
 
 
 __all__ = ["Axis", "Button", "GamepadState", "TickInputs", "NUM_AXES", "NUM_BUTTONS", "GAMEPAD_WIDTH",
-           "sanitize_gamepad_"]
+           "sanitize_gamepad_", "sanitize_pad_rows"]

@@ -355,7 +355,10 @@ class CameraYawSource:
     def sample(self, inputs: TickInputs) -> None:
         dst = inputs.get(CAMERA_YAW.name)
         if dst is not None:
-            dst.fill_(float(self.runtime.camera_yaw))
+            if dst.device.type == "cpu":
+                dst.numpy().fill(float(self.runtime.camera_yaw))
+            else:
+                dst.fill_(float(self.runtime.camera_yaw))
 
 
 class Runtime:

@@ -18,7 +18,7 @@ from typing import Any, Callable, Protocol, runtime_checkable
 import numpy as np
 import torch
 
-from ..channels import GAMEPAD_WIDTH, GamepadState, sanitize_gamepad_
+from ..channels import GAMEPAD_WIDTH, GamepadState, sanitize_pad_rows
 from ..errors import InputError
 from ..ports import TickInputs
 
@@ -79,8 +79,7 @@ class GamepadInput:
         if state is None:
             pads.zero_()
             return
-        self._staging.write(pads, np.nan_to_num(state.vector(), nan=0.0, posinf=0.0, neginf=0.0))
-        sanitize_gamepad_(pads)
+        self._staging.write(pads, sanitize_pad_rows(state.vector()))
 
     def _state(self, inputs: TickInputs) -> GamepadState | None:
         return self.read()
@@ -113,8 +112,7 @@ class PerCharacterGamepads:
         rows = np.asarray(self.read(), np.float32)
         if rows.shape != tuple(pads.shape):
             raise InputError(f"per-character gamepads: expected shape {tuple(pads.shape)}, got {rows.shape}")
-        self._staging.write(pads, np.nan_to_num(rows, nan=0.0, posinf=0.0, neginf=0.0))
-        sanitize_gamepad_(pads)
+        self._staging.write(pads, sanitize_pad_rows(rows))
 
 
 class FunctionInput:
