@@ -25,15 +25,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..motion_recorder import attach_recorder, finish
     from ..render.capture import render_frames, write_frames
 
     runtime, hero = build_runtime(args, live_input=None)
+    recorder = attach_recorder(args, runtime)
     frames = render_frames(runtime, args.seconds, fps=args.fps, width=args.width, height=args.height,
                            hud=args.hud, overlays=not args.no_overlays)
     written = write_frames(frames, args.out, args.fps)
     where = written[0] if len(written) == 1 else f"{len(written)} frames in {written[0].parent}"
     print(f"rendered {runtime.tick_count} ticks to {where}")
     save_recording(args, hero)
+    finish(args, recorder)
     return 0
 
 
