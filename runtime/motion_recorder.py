@@ -163,28 +163,12 @@ class MotionRecorder:
 
     # -- recording ---------------------------------------------------------------------------------
     def attach(self) -> None:
-        """Record after every tick (through `runtime.on_tick`; idempotent)."""
+        """Record after every tick (appends to `runtime.on_tick`; idempotent)."""
         if self._unhook is not None:
             return
-        hook = self._on_tick
-        hooks = getattr(self.runtime, "on_tick", None)
-        if hooks is not None:
-            hooks.append(hook)
-            self._unhook = lambda: hooks.remove(hook) if hook in hooks else None
-            return
-        # A runtime without on_tick (older API): wrap this instance's tick.
-        runtime, tick = self.runtime, self.runtime.tick
-
-        def tick_and_capture() -> None:
-            tick()
-            hook(runtime)
-
-        runtime.tick = tick_and_capture
-
-        def unhook() -> None:
-            if runtime.__dict__.get("tick") is tick_and_capture:
-                del runtime.tick
-        self._unhook = unhook
+        hook, hooks = self._on_tick, self.runtime.on_tick
+        hooks.append(hook)
+        self._unhook = lambda: hooks.remove(hook) if hook in hooks else None
 
     def detach(self) -> None:
         """Stop recording (what was recorded stays)."""

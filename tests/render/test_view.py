@@ -177,7 +177,7 @@ def test_window_arrow_keys_scrub_one_frame_per_press_while_paused(tmp_path):
                           env=env, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
     with np.load(out) as f:
-        shown, paused, keys, first = f["shown"].tolist(), f["paused"].tolist(), f["keys"].tolist(), f["first"]
+        shown, paused, first = f["shown"].tolist(), f["paused"].tolist(), f["first"]
     assert character_mask(first).sum() > 50, "figure not drawn in the window"
     assert shown[:6] == [10, 11, 12, 13, 14, 15], "each Right press while paused moves one frame forward"
     assert shown[6:8] == [14, 13], "each Left press moves one frame back"

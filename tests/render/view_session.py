@@ -47,8 +47,7 @@ def main(clip_path: str, out: str) -> None:
     pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=KEYS[SCRIPT[0]], mod=0, unicode="", scancode=0))
     n = app.run(max_frames=len(SCRIPT), on_frame=on_frame)
     app.close()
-    np.savez(out, shown=np.array(shown), paused=np.array(paused), n=n, first=frames[0],
-             keys=np.array([k or "" for k in SCRIPT]), fps=clip.motion.fps)
+    np.savez(out, shown=np.array(shown), paused=np.array(paused), n=n, first=frames[0])
 
 
 if __name__ == "__main__":

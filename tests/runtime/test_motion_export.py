@@ -101,7 +101,7 @@ def test_output_channels_are_saved_per_tick_with_their_declared_meaning(played):
 
 
 def test_a_tick_recorded_twice_is_kept_once(played):
-    recorder, runtime = played["recorder"], played["runtime"]
+    recorder = played["recorder"]
     before = recorder.num_ticks
     recorder.capture()
     recorder.capture()
