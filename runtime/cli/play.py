@@ -33,9 +33,11 @@ def add_runtime_arguments(p: argparse.ArgumentParser) -> None:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("play", help="play a controller in a window (gamepad / keyboard)",
-                       description="Open a window and drive the character with a gamepad or the keyboard "
-                                   "(WASD/arrows move, Shift runs, C crouches, IJKL or mouse drag orbit the "
-                                   "camera; F1 overlays, P pause, N step, Esc quit). With --headless no window "
+                       description="Open a window and drive the character with a gamepad or the keyboard, as "
+                                   "in a third-person game: the left stick (WASD/arrows) moves relative to the "
+                                   "camera, the right stick (IJKL or mouse drag) orbits the camera, the wheel "
+                                   "zooms; F1 or H shows the help (the controls the played controllers declare), "
+                                   "F2 or O overlays, P pause, N step, Esc quit. With --headless no window "
                                    "opens and root positions are printed once per simulated second; input then "
                                    "comes from --input, else a built-in walk/turn/stop stick pattern.")
     add_runtime_arguments(p)

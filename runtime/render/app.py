@@ -1,7 +1,11 @@
 """The interactive loop: events -> input -> runtime.advance(frame time) -> draw the interpolated pose.
 
-Keys: F1 overlays on/off, P pause, N single tick while paused, Esc quit. The right stick (or IJKL,
-or a mouse drag) orbits the camera, the mouse wheel zooms.
+Third-person play: the camera's yaw goes to the runtime (`runtime.camera_yaw`, the "camera_yaw" input)
+before every advance, so controllers move the character relative to the camera; the right stick (or
+IJKL, or a mouse drag) orbits the camera only, the mouse wheel zooms. The camera's position and the
+ground point under the mouse go to `runtime.camera_position` / `runtime.pointer_target` (gaze targets).
+Keys: F1 or H help (the played controllers' declared controls and these keys), F2 or O overlays
+on/off, P pause, N single tick while paused, Esc quit.
 """
 from __future__ import annotations
 
@@ -15,9 +19,10 @@ import pygame
 from ..input.keyboard import PadAndKeyboard
 from ..runtime import Runtime
 from .camera import FollowCamera
-from .hud import Hud, stats_lines
+from .help import HelpSection, help_sections
+from .hud import Hud
 from .scene_renderer import SceneRenderer
-from .view import current_poses, follow_point, network_seconds, orbit_from_pad
+from .view import current_poses, draw_hud, follow_point, ground_under, orbit_from_pad, share_camera
 from .window import Window
 
 
@@ -38,6 +43,21 @@ class App:
         self.camera = FollowCamera(aspect=window.aspect)
         self.running = True
         self.show_hud = True
+        self.show_help = False
+
+    def help_sections(self) -> list[HelpSection]:
+        """What the help panel lists: each played stack's declared controls, then the window's keys."""
+        return help_sections(self.runtime.groups)
+
+    def share_view(self) -> None:
+        """Tell the runtime what the player sees: the camera's yaw (the left stick is relative to it), its
+        position (gaze targets that look at the player) and the ground point under the mouse."""
+        rt = self.runtime
+        share_camera(rt, self.camera)
+        if pygame.mouse.get_focused():
+            point = ground_under(self.camera, *pygame.mouse.get_pos(), self.window.size, rt.terrain)
+            if point is not None:
+                rt.pointer_target = point
 
     def handle_event(self, event: pygame.event.Event) -> None:
         if event.type == pygame.QUIT:
@@ -45,7 +65,9 @@ class App:
         elif event.type == pygame.KEYDOWN:
             if event.key == pygame.K_ESCAPE:
                 self.running = False
-            elif event.key == pygame.K_F1:
+            elif event.key in (pygame.K_F1, pygame.K_h):
+                self.show_help = not self.show_help
+            elif event.key in (pygame.K_F2, pygame.K_o):
                 self.renderer.overlays.set_all(not self.renderer.overlays.any)
             elif event.key == pygame.K_p:
                 self.runtime.paused = not self.runtime.paused
@@ -65,6 +87,7 @@ class App:
         for event in pygame.event.get():
             self.handle_event(event)
         reads = self.controls.reads
+        self.share_view()
         ticks = self.runtime.advance(frame_seconds)
         if self.controls.reads == reads:  # paused, or no group samples the pad: the camera still turns
             self.controls.read()
@@ -75,8 +98,10 @@ class App:
         self.window.use()
         self.renderer.draw(poses, self.camera)
         if self.show_hud:
-            self.hud.draw(stats_lines(frame_seconds, self.runtime.last_tick_seconds, network_seconds(self.runtime),
-                                      self.runtime.tick_count, self.runtime.paused), self.window.size)
+            draw_hud(self.hud, self.runtime, poses, frame_seconds, self.window.size,
+                     extra_lines=() if self.show_help else ("F1 / H: help",))
+        if self.show_help:
+            self.hud.draw_help(self.help_sections(), self.window.size)
         return ticks
 
     def run(self, max_frames: int | None = None,

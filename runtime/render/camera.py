@@ -82,3 +82,12 @@ class FollowCamera:
         clip = np.concatenate([p, np.ones(p.shape[:-1] + (1,))], -1) @ self.view_projection().T
         ndc = clip[..., :2] / clip[..., 3:4]
         return np.stack([(ndc[..., 0] + 1) * 0.5 * width, (1 - ndc[..., 1]) * 0.5 * height], -1)
+
+    def ray(self, x: float, y: float, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+        """(origin, unit direction) of the world ray through pixel (x right, y down from the top-left)."""
+        ndc = np.array([2.0 * x / width - 1.0, 1.0 - 2.0 * y / height])
+        inv = np.linalg.inv(self.view_projection())
+        near, far = (inv @ np.array([ndc[0], ndc[1], z, 1.0]) for z in (-1.0, 1.0))
+        a, b = near[:3] / near[3], far[:3] / far[3]
+        d = b - a
+        return a, d / max(np.linalg.norm(d), 1e-12)

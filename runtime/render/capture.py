@@ -10,9 +10,9 @@ from tqdm import tqdm
 from ..runtime import Runtime
 from .camera import FollowCamera
 from .context import OffscreenTarget, RenderError, create_offscreen_context
-from .hud import Hud, stats_lines
+from .hud import Hud
 from .scene_renderer import SceneRenderer
-from .view import current_poses, follow_point, network_seconds
+from .view import current_poses, draw_hud, follow_point, share_camera
 
 VIDEO_SUFFIXES = (".gif", ".mp4")
 
@@ -35,14 +35,14 @@ def render_frames(runtime: Runtime, seconds: float, *, fps: float = 30.0, width:
                                             int(np.ceil(runtime.clock.rate / fps)) + 1)
     try:
         for _ in tqdm(range(n), desc="render", unit="frame", disable=not progress):
+            share_camera(runtime, camera)
             runtime.advance(1.0 / fps)
             poses = current_poses(runtime)
             camera.follow(follow_point(poses), 1.0 / fps)
             target.use()
             renderer.draw(poses, camera)
             if text is not None:
-                text.draw(stats_lines(1.0 / fps, runtime.last_tick_seconds, network_seconds(runtime),
-                                      runtime.tick_count, runtime.paused), target.size)
+                draw_hud(text, runtime, poses, 1.0 / fps, target.size)
             yield target.read()
     finally:
         if text is not None:

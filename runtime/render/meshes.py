@@ -1,6 +1,7 @@
 """Geometry as numpy arrays: a capsule for bones, a sphere for joints, ground and height-field meshes.
 
-Each builder returns (vertices [V, 6] float32 position+normal, indices [I] uint32 triangles).
+Each builder returns (vertices [V, 6] float32 position+normal, indices [I] uint32 triangles), wound
+counter-clockwise seen from outside (GL's front faces: the renderer culls the others).
 """
 from __future__ import annotations
 
@@ -26,15 +27,10 @@ def _grid_indices(rows: int, cols: int, start: int = 0) -> np.ndarray:
     return np.stack([i0, i2, i1, i1, i2, i3], -1).reshape(-1).astype(np.uint32)
 
 
-def _outward(idx: np.ndarray) -> np.ndarray:
-    """Swap each triangle's winding: latitude/longitude grids come out clockwise seen from outside."""
-    return idx.reshape(-1, 3)[:, [0, 2, 1]].reshape(-1)
-
-
 def sphere(rings: int = 8, segments: int = 12) -> tuple[np.ndarray, np.ndarray]:
     """A unit sphere centred on the origin."""
     p, n = _sphere_rows(rings, segments, -np.pi / 2, np.pi / 2)
-    return np.hstack([p, n]).astype(np.float32), _outward(_grid_indices(rings, segments))
+    return np.hstack([p, n]).astype(np.float32), _grid_indices(rings, segments)
 
 
 def capsule(rings: int = 4, segments: int = 12) -> tuple[np.ndarray, np.ndarray]:
@@ -54,7 +50,7 @@ def capsule(rings: int = 4, segments: int = 12) -> tuple[np.ndarray, np.ndarray]
     s = np.arange(segments)
     a, b, c, d = last + s, last + s + 1, first + s, first + s + 1
     idx.append(np.stack([a, c, b, b, c, d], -1).reshape(-1).astype(np.uint32))
-    return np.hstack([p, n]).astype(np.float32), _outward(np.concatenate(idx))
+    return np.hstack([p, n]).astype(np.float32), np.concatenate(idx)
 
 
 def ground_plane(size: float = 400.0, height: float = 0.0) -> tuple[np.ndarray, np.ndarray]:

@@ -104,3 +104,20 @@ def test_camera_projects_its_target_to_the_image_centre():
     np.testing.assert_allclose(camera.project(camera.target, 200, 100), [100, 50], atol=1e-6)
     camera.orbit(0.0, 10.0, 100.0)
     assert camera.pitch <= 1.4 and camera.distance <= 40.0
+
+
+def test_the_ground_point_under_a_pixel_projects_back_to_that_pixel():
+    from neuropuppet.render.view import ground_under
+    from neuropuppet.terrain import HeightField
+
+    camera = FollowCamera(aspect=W / H, yaw=0.8, pitch=0.5, distance=5.0)
+    camera.follow(np.array([1.0, 1.0, -2.0]), 0.0)
+    hill = HeightField(np.fromfunction(lambda r, c: 0.05 * c, (41, 41)), cell_size=0.5, origin=(-10.0, -10.0))
+    for terrain in (None, hill):
+        for px in ((160.0, 200.0), (40.0, 230.0), (300.0, 150.0)):
+            point = ground_under(camera, *px, (W, H), terrain)
+            expected = 0.0 if terrain is None else float(terrain.sample(np.array(point[0]), np.array(point[2])))
+            assert point[1] == pytest.approx(expected, abs=1e-3), "the point must lie on the ground"
+            np.testing.assert_allclose(camera.project(point, W, H), px, atol=0.5)
+    camera.pitch = 0.05                     # nearly level: the top rows look at the sky
+    assert ground_under(camera, 160.0, 2.0, (W, H)) is None, "above the horizon there is no ground"
