@@ -33,6 +33,7 @@ DEFAULT_KEYBOARD: dict[str, list[str]] = {
     "left_up": ["w", "up"], "left_down": ["s", "down"], "left_left": ["a", "left"], "left_right": ["d", "right"],
     "right_up": ["i"], "right_down": ["k"], "right_left": ["j"], "right_right": ["l"],
     "run": ["left shift", "right shift"], "b": ["c", "left ctrl", "right ctrl"], "a": ["space"],
+    "left_shoulder": ["q"],                     # hold to strafe (third-person: face where the camera looks)
 }
 
 
