@@ -33,6 +33,13 @@ def run(args: argparse.Namespace) -> int:
     frames = render_frames(runtime, args.seconds, fps=args.fps, width=args.width, height=args.height,
                            hud=args.hud, overlays=not args.no_overlays)
     written = write_frames(frames, args.out, args.fps)
+    if getattr(args, "audio", None) and written[0].suffix.lower() == ".mp4":
+        from ..audio import mux_audio
+        # frame k, shown at k/fps, draws the simulation at (k+1)/fps - dt (advance, then interpolate between
+        # the last two ticks): the track starts there, so what is heard is what the character is doing
+        video_seconds = max(1, round(args.seconds * args.fps)) / args.fps
+        mux_audio(written[0], runtime.audio_sessions[0].playback_clip, video_seconds,
+                  offset=max(0.0, 1.0 / args.fps - runtime.dt))
     where = written[0] if len(written) == 1 else f"{len(written)} frames in {written[0].parent}"
     print(f"rendered {runtime.tick_count} ticks to {where}")
     save_recording(args, hero)

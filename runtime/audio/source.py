@@ -1,0 +1,42 @@
+"""The audio input source: each tick's samples of a decoded clip, on simulation time."""
+from __future__ import annotations
+
+import math
+
+from ..ports import AudioBlock, TickInputs
+from .decode import AudioClip
+
+_EPSILON_SAMPLES = 1e-6
+"""Sample index of time t is floor(t * rate + epsilon): ticks whose times are sums of dt in floating point
+still tile the clip exactly (tick k's end index is tick k+1's start index)."""
+
+
+class AudioSource:
+    """Sets `inputs["audio"]` to the `AudioBlock` of simulation time [inputs.time, inputs.time + inputs.dt).
+
+    The block's samples are a read-only view into the clip (no copy). It depends on `inputs.time` and
+    `inputs.dt` only, so headless, render and windowed runs hand a controller the same samples for the
+    same tick. Before 0 s the block is empty; at the end of the clip it is cut short and `ended` is set;
+    past the end it is empty and `ended`.
+    """
+
+    provides = ("audio",)
+
+    def __init__(self, clip: AudioClip) -> None:
+        self.clip = clip
+
+    def block(self, start: float, end: float) -> AudioBlock:
+        """The clip's samples of [start, end) seconds."""
+        samples, rate = self.clip.samples, self.clip.sample_rate
+        i0 = min(max(0, self._index(start)), len(samples))
+        i1 = min(max(i0, self._index(end)), len(samples))
+        return AudioBlock(samples[i0:i1], rate, start, end, ended=self._index(end) >= len(samples))
+
+    def sample(self, inputs: TickInputs) -> None:
+        inputs.set("audio", self.block(inputs.time, inputs.time + inputs.dt))
+
+    def _index(self, t: float) -> int:
+        return math.floor(t * self.clip.sample_rate + _EPSILON_SAMPLES)
+
+
+__all__ = ["AudioSource"]
