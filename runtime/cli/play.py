@@ -80,6 +80,7 @@ def build_runtime(args: argparse.Namespace, live_input: "object | None", *, real
     realtime: a window (music plays through the sound device and is the clock).
     """
     import logging
+    import sys
 
     from ..errors import NeuropuppetError
     from ..input.patterns import demo_input
@@ -120,7 +121,10 @@ def build_runtime(args: argparse.Namespace, live_input: "object | None", *, real
     def prepare(runtime):
         if audio_file:
             from ..audio.session import attach_audio
-            sessions.append(attach_audio(runtime, audio_file, realtime=realtime))
+            session = attach_audio(runtime, audio_file, realtime=realtime, fallback=True, start=not realtime)
+            if session.warning:
+                print(f"neuropuppet: warning: {session.warning}", file=sys.stderr)
+            sessions.append(session)
 
     target = target_config(getattr(args, "target", "auto"), live_input is not None)
     for g in scene.characters:
@@ -194,15 +198,20 @@ def run_window(args: argparse.Namespace) -> int:
     window = Window(args.width, args.height, title=f"neuropuppet: {args.name or args.scene}")
     controls = PadAndKeyboard(KeyboardMouse(bindings), PygameGamepad(bindings))
     app = None
+    runtime = None
     try:
         runtime, hero = build_runtime(args, live_input=GamepadInput(controls.read), realtime=True)
         recorder = attach_recorder(args, runtime)
         app = App(runtime, window, controls)
+        for session in runtime.audio_sessions:      # the music starts with the first frame: it is the clock
+            session.start()
         frames = app.run(max_frames=args.max_frames)
         print(f"played {frames} frames, {runtime.tick_count} ticks")
         save_recording(args, hero)
         finish(args, recorder)
     finally:
+        for session in getattr(runtime, "audio_sessions", ()):
+            session.close()
         if app is not None:
             app.close()
         else:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import Sequence
 
 from .play import add_runtime_arguments, build_runtime, save_recording
@@ -12,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Simulate and render with no display (EGL). Input comes from --input "
                                    "REPLAY, or else a built-in stick pattern (walk forward, turn, stop). "
                                    "OUT: a .gif, .mp4 (needs imageio-ffmpeg), a single .png (last frame), a "
-                                   "frame_%%04d.png pattern or a folder of PNG frames.")
+                                   "frame_%04d.png pattern or a folder of PNG frames.")
     add_runtime_arguments(p)
     p.add_argument("--out", required=True, help="output file or folder")
     p.add_argument("--seconds", type=float, default=5.0, help="seconds of simulation to render (default 5)")
@@ -33,7 +34,11 @@ def run(args: argparse.Namespace) -> int:
     frames = render_frames(runtime, args.seconds, fps=args.fps, width=args.width, height=args.height,
                            hud=args.hud, overlays=not args.no_overlays)
     written = write_frames(frames, args.out, args.fps)
-    if getattr(args, "audio", None) and written[0].suffix.lower() == ".mp4":
+    sessions = getattr(runtime, "audio_sessions", [])
+    if sessions and written[0].suffix.lower() != ".mp4":
+        print(f"neuropuppet: note: {written[0].suffix or 'PNG'} output has no sound track; render to .mp4 to hear "
+              "the music", file=sys.stderr)
+    if sessions and written[0].suffix.lower() == ".mp4":
         from ..audio import mux_audio
         # frame k, shown at k/fps, draws the simulation at (k+1)/fps - dt (advance, then interpolate between
         # the last two ticks): the track starts there, so what is heard is what the character is doing
