@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "artifacts": ("Artifact", "ArtifactMetadata", "load_artifact", "read_metadata", "save_artifact"),
     "channels": ("Axis", "Button", "GamepadState"),
+    "checker": ("check_controller",),
     "ports": ("AudioBlock", "InputSpec", "OutputSpec", "TickInputs"),
     "clock": ("FixedTimestep",),
     "controller": ("PLUGIN_API_VERSION", "Controller"),

@@ -14,7 +14,7 @@ from typing import Sequence
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # no pygame banner in our output
 
-SUBCOMMANDS = ("plugins", "train", "play", "render", "view", "bench", "data")
+SUBCOMMANDS = ("plugins", "train", "play", "render", "view", "bench", "data", "check")
 
 
 def build_parser() -> argparse.ArgumentParser:
