@@ -258,8 +258,10 @@ class CharacterGroup:
             else:
                 have.copy_(v)
 
+    @torch.inference_mode()
     def reset(self, indices: Sequence[int] | None = None) -> None:
-        """Put characters (all, or `indices`) back to their start: body, layers and modifiers."""
+        """Put characters (all, or `indices`) back to their start: body, layers and modifiers (in inference
+        mode, like the ticks, so a controller may update state made by a tick in place)."""
         self.controller.reset(indices)
         for layer in self.layers:
             layer.controller.reset(indices)

@@ -181,12 +181,8 @@ BROKEN = [
 ]
 
 
-def installed_controllers() -> list:
-    names = sorted(set(plugins.discover("controller")) | {"wave"})
-    return [pytest.param(n, marks=pytest.mark.xfail(
-        strict=True, reason="wave: NaN pads give a NaN pose (no sanitising), and reset() after a tick raises "
-                            "(its step rebinds self.phase to a tensor made under inference_mode)"))
-            if n == "wave" else n for n in names]
+def installed_controllers() -> list[str]:
+    return sorted(set(plugins.discover("controller")) | {"wave"})
 
 
 # -- tests -------------------------------------------------------------------------------------------------------

@@ -90,6 +90,8 @@ class WaveController:
             self.phase[list(indices)] = 0.0
 
     def step(self, inputs: TickInputs) -> PoseBatch:
-        self.phase, rotations = self._step(self.phase, inputs["gamepad"], inputs.dt)
+        pads = torch.nan_to_num(inputs["gamepad"], nan=0.0, posinf=0.0, neginf=0.0).clamp(-1.0, 1.0)
+        phase, rotations = self._step(self.phase, pads, inputs.dt)
+        self.phase.copy_(phase)                       # in place: the state tensor stays the one reset() writes
         self.pose.local_rotations.copy_(rotations)
         return self.pose
