@@ -6,13 +6,14 @@ A trainer plugin is a class registered under the entry-point group `neuropuppet.
   controller                       name of the controller plugin that consumes its artifacts
   config_class                     a dataclass whose field defaults are the default config;
                                    `neuropuppet train NAME --print-config` prints them as YAML
-  __init__(config, *, workdir)     workdir holds checkpoints, the artifact and the report
+  __init__(config, *, workdir)     workdir holds the dataset cache, checkpoints, artifact and report
   run(*, resume=True, progress=True) -> TrainResult
                                    trains (resuming from the newest checkpoint in workdir when
                                    `resume`), exports the artifact and writes a metrics report
 
-Shared machinery (seeding, checkpoints, progress bars, data fingerprints) is in
-`neuropuppet.training`.
+Write one by subclassing `neuropuppet.training.TrainerBase` (config: a subclass of
+`neuropuppet.training.TrainingConfig`): it implements `run` from the plugin's hooks (data files,
+dataset, model and batches, loss, report, export); see `neuropuppet.training.loop`.
 """
 from __future__ import annotations
 
@@ -23,11 +24,12 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 
 @dataclass
 class TrainResult:
-    """What a finished training run produced."""
+    """What a finished training run produced (on every rank; rank 0 wrote the files)."""
 
     artifact: Path
     report: Path
-    metrics: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)  # the report's metrics and the validation "history"
+    model: Any = None                                        # the trained torch module (the exported weights)
 
 
 @runtime_checkable

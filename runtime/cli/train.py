@@ -7,9 +7,10 @@ from pathlib import Path
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="train a model with a trainer plugin and export its artifact",
-                       description="Train with a trainer plugin. Checkpoints go to the work dir; an interrupted "
-                                   "run resumes from the newest one. Ends with an exported artifact and a "
-                                   "metrics report.")
+                       description="Train with a trainer plugin. The built dataset is cached and checkpoints "
+                                   "are written in the work dir; an interrupted run resumes from the newest "
+                                   "checkpoint. Training stops at the config's epochs, max_steps, max_minutes or "
+                                   "patience, and ends with an exported artifact and a metrics report.")
     p.add_argument("name", help="trainer plugin name (see `neuropuppet plugins`)")
     p.add_argument("--config", type=Path, help="YAML config; omitted keys keep their defaults")
     p.add_argument("--workdir", type=Path, help="checkpoints, artifact and report (default runs/NAME)")
@@ -30,6 +31,9 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(cls.config_class, args.config) if args.config else cls.config_class()
     workdir = args.workdir or Path("runs") / args.name
     result = cls(config, workdir=workdir).run(resume=not args.no_resume, progress=not args.no_progress)
+    if "steps" in result.metrics and "val_loss" in result.metrics:
+        print(f"steps:    {result.metrics['steps']} (stopped by {result.metrics.get('stopped_by', '?')}), "
+              f"validation loss {result.metrics['val_loss']:.4g}")
     print(f"artifact: {result.artifact}")
     print(f"report:   {result.report}")
     return 0

@@ -13,8 +13,6 @@ kinematics) and measured with `neuropuppet.motion.metrics`:
 """
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -26,7 +24,7 @@ from neuropuppet.motion import metrics as mm
 from neuropuppet.motion.kinematics import forward_kinematics
 from neuropuppet.motion.rotations import quat_exp, quat_from_yaw, quat_mul
 from neuropuppet.motion.skeleton import Skeleton
-from neuropuppet.training import write_report
+from neuropuppet.training import markdown_table
 
 from .dataset import FOOT_JOINTS, FPS, PFNNDataset, pick_joint
 
@@ -97,7 +95,7 @@ def motion_metrics(m: dict[str, np.ndarray], target: dict[str, np.ndarray], skel
     return out
 
 
-def evaluate(model: PFNN, held: list[Path], ds: PFNNDataset, val_idx: np.ndarray, cfg: Any) -> dict[str, dict[str, float]]:
+def evaluate(model: PFNN, ds: PFNNDataset, val_idx: np.ndarray, cfg: Any) -> dict[str, dict[str, float]]:
     """{"model": metrics, "ground_truth": metrics} averaged over the held-out clips (non-mirrored)."""
     model.eval()
     frames = int(cfg.report_seconds * FPS)
@@ -116,20 +114,12 @@ def evaluate(model: PFNN, held: list[Path], ds: PFNNDataset, val_idx: np.ndarray
     return {k: {m: float(np.mean([r[m] for r in v])) for m in v[0]} for k, v in res.items() if v}
 
 
-def write_pfnn_report(folder: Path, metrics: dict[str, Any], history: list[dict[str, float]], model: PFNN) -> Path:
-    """report.md + report.json in `folder`: losses, quality beside ground truth, precomputed-mode error."""
-    quality = metrics.get("quality", {})
+def quality_markdown(quality: dict[str, dict[str, float]]) -> str:
+    """The report.md section: each metric of the model beside the ground truth's."""
     table = {name: {"model": quality.get("model", {}).get(name, float("nan")),
                     "ground truth": quality.get("ground_truth", {}).get(name, float("nan"))}
              for name in quality.get("model", {})}
-    notes = [f"Steps: {metrics['steps']}, validation MSE (normalised) {metrics['first_val_loss']:.4f} -> "
-             f"{metrics['val_loss']:.4f}; train rows {metrics['train_rows']}, held-out rows {metrics['val_rows']}.",
-             "", "Quality on held-out clips (closed-loop replay, see trainers/pfnn/report.py):"]
-    md = write_report(folder, "PFNN training report", table, "\n".join(notes))
-    with md.open("a") as f:
-        f.write("\n## Validation loss\n\n| step | train | validation |\n|---|---|---|\n")
-        for h in history:
-            f.write(f"| {h['step']} | {h['train_loss']:.4f} | {h['val_loss']:.4f} |\n")
-    (folder / "report.json").write_text(json.dumps({**{k: v for k, v in metrics.items()}, "history": history},
-                                                   indent=1, default=float))
-    return md
+    if not table:
+        return "No closed-loop quality measured (report_seconds is 0, or the held-out clips are too short)."
+    return ("Quality on held-out clips (closed-loop replay, see trainers/pfnn/report.py):\n\n"
+            + markdown_table(table))
