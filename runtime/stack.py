@@ -155,6 +155,14 @@ class Layer:
         if missing:
             raise InputError(f"layer {self.name!r}: layer_joints names {missing[0]!r}, which its own skeleton lacks "
                              f"(joints: {', '.join(sk.names)})")
+        for j in owned:     # a written local rotation means something only in the frame of its own parent
+            k, p = sk.index(j), int(sk.parents[sk.index(j)])
+            if p >= 0 and int(composite.parents[to_composite[k]]) != int(to_composite[p]):
+                body_parent = composite.parents[to_composite[k]]
+                raise InputError(f"layer {self.name!r}: joint {j!r} hangs from {sk.names[p]!r} in the layer's skeleton "
+                                 f"but from {composite.names[body_parent] if body_parent >= 0 else 'the root'!r} "
+                                 f"in the body's, so the layer's rotations of it would turn the wrong bones; "
+                                 f"map the joints with joint_map or give the layer the body's chain")
         self.owned_layer = torch.tensor([sk.index(j) for j in owned], dtype=torch.long, device=dev)
         self.owned = torch.as_tensor(to_composite[self.owned_layer.cpu().numpy()], dtype=torch.long, device=dev)
         self.owned_names = tuple(composite.names[int(i)] for i in self.owned)
