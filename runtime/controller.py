@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Sequence, runtime_che
 
 import torch
 
+from .errors import InputError
 from .motion.skeleton import Skeleton
 from .pose import PoseBatch
 from .ports import InputSpec, OutputSpec, TickInputs
@@ -114,3 +115,16 @@ def declaration_problems(cls: type) -> list[str]:
 def is_layer(controller: Any) -> bool:
     """True when the controller (class or instance) can be stacked over a body (declares layer_joints)."""
     return bool(getattr(controller, "layer_joints", ()))
+
+
+def character_indices(indices: Any, batch_size: int, who: str = "controller") -> list[int]:
+    """`reset(indices)`'s indices as a list of ints in [0, batch_size) (read once: a generator works;
+    negative indices count from the end). InputError naming `who` for a boolean mask or an index out of range."""
+    items = indices.tolist() if hasattr(indices, "tolist") else list(indices)
+    items = items if isinstance(items, list) else [items]
+    if any(isinstance(i, bool) for i in items):
+        raise InputError(f"{who}: reset() takes character indices, not a boolean mask")
+    idx = [int(i) for i in items]
+    if any(not -batch_size <= i < batch_size for i in idx):
+        raise InputError(f"{who}: reset() index out of range for {batch_size} characters: {idx}")
+    return [i % batch_size for i in idx]

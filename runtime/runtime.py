@@ -120,6 +120,7 @@ class CharacterGroup:
             self.inputs.set("terrain", terrain)
         self._has_layers = bool(self.layers)
         rest = PoseBatch.rest(self.skeleton, self.batch_size, self.device)
+        self._rest = rest.clone()     # the rest of the joints layers add, restored under them every tick
         self.pose = rest              # composed pose after the latest tick (device tensors)
         self.previous = rest.clone()  # after the tick before it
         self.modifiers = self._bind_modifiers(modifiers)
@@ -246,6 +247,9 @@ class CharacterGroup:
         pose.root_rotation.copy_(out.root_rotation)
         pose.local_positions[:, :j].copy_(out.local_positions)
         pose.local_rotations[:, :j].copy_(out.local_rotations)
+        if j < self.skeleton.num_joints:          # joints the layers add start from rest: a faded layer's rest
+            pose.local_positions[:, j:].copy_(self._rest.local_positions[:, j:])
+            pose.local_rotations[:, j:].copy_(self._rest.local_rotations[:, j:])
         self._write_extras(out.extras, self._extras_names[0])
 
     def _write_extras(self, extras: dict[str, torch.Tensor], names: dict[str, str]) -> None:

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from neuropuppet import PLUGIN_API_VERSION, InputError, PoseBatch, Skeleton, TickInputs
+from neuropuppet.controller import character_indices
 from neuropuppet.motion.rotations_torch import quat_mul
 from neuropuppet.ports import AUDIO, InputSpec, OutputSpec
 
@@ -130,8 +131,4 @@ class BeatNodController:
 
 def character_rows(indices: Sequence[int], batch_size: int, device: torch.device, who: str) -> torch.Tensor:
     """Character indices as a long tensor (InputError naming `who` for a mask or an index out of range)."""
-    items = indices.tolist() if hasattr(indices, "tolist") else list(indices)
-    items = items if isinstance(items, list) else [items]
-    if any(isinstance(i, bool) or not -batch_size <= int(i) < batch_size for i in items):
-        raise InputError(f"{who}: reset() takes indices of its {batch_size} characters, got {items}")
-    return torch.tensor([int(i) % batch_size for i in items], dtype=torch.long, device=device)
+    return torch.tensor(character_indices(indices, batch_size, who), dtype=torch.long, device=device)

@@ -11,7 +11,7 @@ import torch
 
 from neuropuppet.artifacts import Artifact, pick_device, quiet_torchscript
 from neuropuppet.channels import GAMEPAD_WIDTH
-from neuropuppet.controller import PLUGIN_API_VERSION
+from neuropuppet.controller import PLUGIN_API_VERSION, character_indices
 from neuropuppet.errors import ArtifactError, InputError
 from neuropuppet.locomotion.third_person import third_person_pads_
 from neuropuppet.motion.skeleton import Skeleton
@@ -199,15 +199,7 @@ class PFNNController:
             v[rows] = fresh[k][rows]
 
     def _indices(self, indices: Sequence[int]) -> list[int]:
-        """Character indices as a list of ints in range (read once: a generator works too)."""
-        items = indices.tolist() if hasattr(indices, "tolist") else list(indices)
-        items = items if isinstance(items, list) else [items]
-        if any(isinstance(i, bool) for i in items):
-            raise InputError("pfnn: reset() takes character indices, not a boolean mask")
-        idx = [int(i) for i in items]
-        if any(not -self.batch_size <= i < self.batch_size for i in idx):
-            raise InputError(f"pfnn: reset() index out of range for {self.batch_size} characters: {idx}")
-        return [i % self.batch_size for i in idx]
+        return character_indices(indices, self.batch_size, "pfnn")
 
     def set_terrain(self, terrain: HeightField) -> None:
         """Use `terrain` for height queries (done automatically when TickInputs.terrain changes)."""

@@ -29,7 +29,8 @@ def test_plugin_protocol(random_artifact: Path) -> None:
     assert missing_controller_attributes(PFNNController) == []
     c = make(random_artifact)
     assert isinstance(c, Controller)
-    assert c.name == "pfnn" and {ch.value for ch in c.channels} == {"gamepad", "terrain"}
+    assert c.name == "pfnn" and [s.name for s in c.inputs] == ["gamepad", "camera_yaw", "terrain"]
+    assert {o.name for o in c.outputs} == {"contacts", "trajectory", "phase"} and c.default_modifiers == ("foot_lock",)
 
 
 def test_batch_equals_single_characters(random_artifact: Path) -> None:
