@@ -149,12 +149,12 @@ def build_runtime(scene: SceneConfig, make_input: Callable[[InputConfig], InputS
         label = f"{where}: characters[{i}] ({g.name or g.controller})"
         try:
             ctx.later = []
-            sources = {name: build_source(cfg, name, ctx, f"{label}: inputs.{name}") for name, cfg in g.inputs.items()}
+            sources = {name: build_source(cfg, name, ctx, f"inputs.{name}") for name, cfg in g.inputs.items()}
             group = rt.spawn(g.controller, g.count, artifact=g.artifact, device=g.device, input=make_input(g.input),
                              inputs=sources or None, layers=g.layers, modifiers=g.modifiers, **g.options)
         except NeuropuppetError as e:
             if on_error is None:
-                raise
+                raise type(e)(f"{label}: {e}") from None
             failures.append(str(e))
             on_error(f"{label}: {e}; skipped, the rest of the scene runs")
             continue
