@@ -420,3 +420,49 @@ def test_a_version_1_plugin_gets_a_clear_message():
         plugins.unregister("controller", "old1")
     with pytest.raises(AttributeError, match="neuropuppet.Channel was removed in plugin API 2"):
         npp.Channel
+
+
+# -- a third-party plugin's input, source kind and modifier, installed as its own distribution ------------------
+
+WIND_PLUGIN = '''
+import numpy as np
+from neuropuppet.input.source import FunctionInput
+
+def wind_source(input_name, context, speed=1.0):
+    """A scene source kind: a steady wind along +X."""
+    return FunctionInput(input_name, lambda t: np.array([speed, 0.0, 0.0]))
+
+class Sink:
+    """A pose modifier: pushes every root down by `depth` metres."""
+    name = "sink"
+    def __init__(self, depth=0.1):
+        self.depth = depth
+    def bind(self, group):
+        pass
+    def apply(self, pose, inputs):
+        pose.root_position[:, 1] -= self.depth
+    def reset(self, indices=None):
+        pass
+'''
+
+
+def test_a_third_party_source_kind_and_modifier_need_no_change_to_neuropuppet(registered, tmp_path, monkeypatch):
+    import textwrap
+    (tmp_path / "np_wind.py").write_text(textwrap.dedent(WIND_PLUGIN))
+    info = tmp_path / "np_wind-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: np-wind\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[neuropuppet.sources]\nwind = np_wind:wind_source\n\n"
+                                           "[neuropuppet.modifiers]\nsink = np_wind:Sink\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from neuropuppet.input.registry import source_kinds
+    from neuropuppet.scene import build_runtime, load_scene
+    assert "wind" in source_kinds()
+    scene = tmp_path / "s.yaml"
+    scene.write_text("characters:\n  - controller: windbody\n    inputs: {wind: {kind: wind, speed: 2.0}}\n"
+                     "    modifiers: [{name: sink, depth: 0.5}]\n")
+    rt = build_runtime(load_scene(scene))
+    for _ in rt.run(30):
+        pass
+    p = rt.groups[0].pose.root_position[0]
+    assert p[0].item() == pytest.approx(1.0, abs=1e-4) and p[1].item() == pytest.approx(-0.5)
