@@ -128,3 +128,17 @@ def character_indices(indices: Any, batch_size: int, who: str = "controller") ->
     if any(not -batch_size <= i < batch_size for i in idx):
         raise InputError(f"{who}: reset() index out of range for {batch_size} characters: {idx}")
     return [i % batch_size for i in idx]
+
+
+class Procedural:
+    """Base for controllers that need no artifact (procedural layers, examples): `default_artifact()` is None
+    and `from_artifact(None, batch_size=, device=, **options)` calls `cls(batch_size, device, **options)`."""
+
+    @classmethod
+    def default_artifact(cls) -> Path | None:
+        return None
+
+    @classmethod
+    def from_artifact(cls, artifact: Any, *, batch_size: int = 1, device: torch.device | str | None = None,
+                      **options: Any) -> Any:
+        return cls(batch_size, device or "cpu", **options)    # type: ignore[call-arg]

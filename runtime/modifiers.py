@@ -14,7 +14,6 @@ import importlib.metadata as md
 import logging
 from typing import TYPE_CHECKING, Any, Protocol, Sequence, runtime_checkable
 
-import numpy as np
 
 from .errors import InputError, PluginError
 from .motion.foot_ik import FootLock, LegChain, leg_chain

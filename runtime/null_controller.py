@@ -5,13 +5,12 @@ registered plugin; `neuropuppet bench runtime` and the tests use it directly.
 """
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 import torch
 
-from .controller import PLUGIN_API_VERSION
+from .controller import PLUGIN_API_VERSION, Procedural
 from .motion.skeleton import Skeleton
 from .pose import PoseBatch
 from .ports import GAMEPAD, TickInputs
@@ -23,7 +22,7 @@ STICK_SKELETON = Skeleton(
 )
 
 
-class NullController:
+class NullController(Procedural):
     """Moves each root at `speed` m/s along its left stick; no network."""
 
     name = "null"
@@ -39,14 +38,6 @@ class NullController:
         self.speed = speed
         self.pose = PoseBatch.rest(self.skeleton, batch_size, self.device)
 
-    @classmethod
-    def default_artifact(cls) -> Path | None:
-        return None
-
-    @classmethod
-    def from_artifact(cls, artifact: Any, *, batch_size: int = 1, device: torch.device | str | None = None,
-                      **options: Any) -> "NullController":
-        return cls(batch_size, device or "cpu", **options)
 
     def reset(self, indices: Sequence[int] | None = None) -> None:
         if indices is None:

@@ -17,14 +17,13 @@ damping (0.45), neck_split ((0.3, 0.2, 0.5): shares of the nod on Neck, Neck1, H
 from __future__ import annotations
 
 import math
-from pathlib import Path
-from typing import Any, ClassVar, Sequence
+from typing import ClassVar, Sequence
 
 import numpy as np
 import torch
 
 from neuropuppet import PLUGIN_API_VERSION, InputError, PoseBatch, Skeleton, TickInputs
-from neuropuppet.controller import character_indices
+from neuropuppet.controller import Procedural, character_indices
 from neuropuppet.motion.rotations_torch import quat_mul
 from neuropuppet.ports import AUDIO, InputSpec, OutputSpec
 
@@ -41,7 +40,7 @@ SKELETON = Skeleton(
 CHAIN = ("Neck", "Neck1", "Head")
 
 
-class BeatNodController:
+class BeatNodController(Procedural):
     """Nods the head on audio onsets (see module docstring)."""
 
     name: ClassVar[str] = "beatnod"
@@ -88,14 +87,6 @@ class BeatNodController:
         self._onset = torch.zeros(n, 1, device=self.device)
         self._strength = torch.zeros(n, 1, device=self.device)
 
-    @classmethod
-    def default_artifact(cls) -> Path | None:
-        return None                                  # procedural: nothing to load
-
-    @classmethod
-    def from_artifact(cls, artifact: Any, *, batch_size: int = 1, device: torch.device | str | None = None,
-                      **options: Any) -> "BeatNodController":
-        return cls(batch_size, device or "cpu", **options)
 
     def reset(self, indices: Sequence[int] | None = None) -> None:
         """Stop the nods of all characters (or `indices`); all: also forget the music heard so far."""

@@ -24,14 +24,13 @@ neck_split ((0.35, 0.25, 0.4)), spacing (metres between characters when playing 
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, ClassVar, Sequence
 
 import numpy as np
 import torch
 
 from neuropuppet import PLUGIN_API_VERSION, InputError, PoseBatch, Skeleton, TickInputs
-from neuropuppet.controller import character_indices
+from neuropuppet.controller import Procedural, character_indices
 from neuropuppet.artifacts import quiet_torchscript
 from neuropuppet.motion.kinematics_torch import forward_kinematics
 from neuropuppet.ports import GAZE_TARGET, InputSpec, OutputSpec
@@ -55,7 +54,7 @@ EYES = ("LeftEye", "RightEye")
 STATE_KEYS = ("head", "head_velocity", "eyes", "eye_velocity", "eye_centre")   # in the order look_at returns them
 
 
-class LookAtController:
+class LookAtController(Procedural):
     """Head and eyes turn toward the `gaze_target` input within joint limits, smoothed (module docstring)."""
 
     name: ClassVar[str] = "lookat"
@@ -128,14 +127,6 @@ class LookAtController:
         }
 
     # -- plugin protocol -------------------------------------------------------------------------
-    @classmethod
-    def default_artifact(cls) -> Path | None:
-        return None                                  # procedural: nothing to load
-
-    @classmethod
-    def from_artifact(cls, artifact: Any, *, batch_size: int = 1, device: torch.device | str | None = None,
-                      **options: Any) -> "LookAtController":
-        return cls(batch_size, device or "cpu", **options)
 
     def reset(self, indices: Sequence[int] | None = None) -> None:
         """Head and eyes of all characters (or `indices`) back to neutral; they turn to the target anew."""

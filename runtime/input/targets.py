@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
-import torch
 
 from ..errors import InputError
 from ..ports import TickInputs

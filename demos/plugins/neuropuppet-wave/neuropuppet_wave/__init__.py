@@ -7,8 +7,7 @@ so it runs batched on the controller's device like a network would.
 from __future__ import annotations
 
 import math
-from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 import torch
@@ -16,6 +15,7 @@ import torch
 from neuropuppet import PLUGIN_API_VERSION, PoseBatch, Skeleton, TickInputs
 from neuropuppet.ports import GAMEPAD
 from neuropuppet.artifacts import quiet_torchscript
+from neuropuppet.controller import Procedural
 
 SKELETON = Skeleton(
     names=("pelvis", "spine", "neck", "head", "r_shoulder", "r_elbow", "r_hand", "l_shoulder", "l_elbow", "l_hand"),
@@ -54,7 +54,7 @@ def wave_step(phase: torch.Tensor, pads: torch.Tensor, dt: float) -> tuple[torch
     return phase, rot
 
 
-class WaveController:
+class WaveController(Procedural):
     """N waving figures (see module docstring)."""
 
     name = "wave"
@@ -74,14 +74,6 @@ class WaveController:
         self.pose = PoseBatch.rest(SKELETON, batch_size, self.device)
         self.pose.root_position[:, 0] = torch.arange(batch_size, device=self.device) * spacing  # a row
 
-    @classmethod
-    def default_artifact(cls) -> Path | None:
-        return None  # procedural: nothing to load
-
-    @classmethod
-    def from_artifact(cls, artifact: Any, *, batch_size: int = 1, device: torch.device | str | None = None,
-                      **options: Any) -> "WaveController":
-        return cls(batch_size, device or "cpu", **options)
 
     def reset(self, indices: Sequence[int] | None = None) -> None:
         if indices is None:
