@@ -1,8 +1,9 @@
 """`neuropuppet bench pfnn`: per-tick latency and crowd size of the PFNN controller beside a plain MLP.
 
 Figures (CPU unless CUDA is available, then both):
-  tick_1      one character's full controller tick (trajectory, terrain, network, root, pose, foot
-              lock IK on CPU), p50/p99, and the same without the foot lock,
+  tick_1      one character's full tick (controller: trajectory, terrain, network, root, pose; then on
+              the CPU the `foot_lock` pose modifier's IK, as the runtime applies it), p50/p99, and the
+              same without the foot lock,
               with the default engine ("native", the numba-compiled tick, for CPU batches up to 128)
               and with engine "torch" (the whole tick in TorchScript; GPUs and large batches)
   mlp_1       one forward pass of a plain 342-512-512-311 ELU MLP, the floor, same run
@@ -24,10 +25,14 @@ import torch
 
 from neuropuppet.artifacts import load_artifact
 from neuropuppet.channels import GAMEPAD_WIDTH, TickInputs
+from neuropuppet.errors import InputError
+from neuropuppet.modifiers import legs_from_contacts
+from neuropuppet.motion.foot_ik import FootLock
+from neuropuppet.nn import ELUMLP
 from neuropuppet.terrain import HeightField
 
 from .controller import PFNNController
-from .network import PFNN, PlainMLP
+from .network import PFNN
 
 TICK_BUDGET_S = 1.0 / 60.0
 
@@ -63,6 +68,16 @@ def _artifact_path(tmp: Path) -> Path:
                        gait_speeds=[0.0, 1.4, 3.2, 0.8])
 
 
+def _foot_lock(c: PFNNController) -> FootLock | None:
+    """The foot IK for the controller's declared contact joints (None when its skeleton lacks the legs)."""
+    spec = {o.name: o for o in c.outputs}.get("contacts")
+    try:
+        legs = legs_from_contacts(c.skeleton, spec.joints if spec is not None else ())
+    except InputError:
+        return None
+    return FootLock(c.skeleton, legs, c.batch_size)
+
+
 def _largest_within(cost: Callable[[int], float], max_n: int) -> int:
     """Largest n <= max_n with cost(n) <= TICK_BUDGET_S (cost increasing in n)."""
     lo, n = 0, 1
@@ -83,15 +98,25 @@ def _device_figures(art_path: Path, device: torch.device, max_characters: int, t
     art = load_artifact(art_path, controller="pfnn", device=device)
     terrain = HeightField(np.random.default_rng(0).uniform(0, 0.3, (64, 64)).astype(np.float32), (-32.0, -32.0), 1.0)
 
-    def controller_tick(n: int, mode: str = "bucket50", engine: str = "auto", **options: Any
-                        ) -> tuple[Callable[[], Any], PFNNController]:
-        c = PFNNController.from_artifact(art, batch_size=n, device=device, mode=mode, engine=engine, **options)
+    def controller_tick(n: int, mode: str = "bucket50", engine: str = "auto", foot_lock: bool = True
+                        ) -> tuple[Callable[[], Any], PFNNController, bool]:
+        """The tick of n characters as the runtime runs it: controller step, then (CPU) the foot lock
+        modifier on the pose (`neuropuppet.modifiers.FootLockModifier` does exactly this)."""
+        c = PFNNController.from_artifact(art, batch_size=n, device=device, mode=mode, engine=engine)
         pads = torch.zeros(n, GAMEPAD_WIDTH, device=device)
         pads[:, 1] = 0.8
         inputs = TickInputs(dt=1 / 60, gamepad=pads, terrain=terrain)
-        return (lambda: c.step(inputs)), c
+        lock = _foot_lock(c) if foot_lock and device.type == "cpu" else None
+        if lock is None:
+            return (lambda: c.step(inputs)), c, False
 
-    mlp = PlainMLP(342, 311, 512).to(device).eval()
+        def tick() -> None:
+            pose = c.step(inputs)
+            lock.apply(pose.root_position.numpy(), pose.root_rotation.numpy(), pose.local_positions.numpy(),
+                       pose.local_rotations.numpy(), pose.extras["contacts"].numpy(), terrain)
+        return tick, c, True
+
+    mlp = ELUMLP(342, 311, 512).to(device).eval()
 
     def mlp_call(n: int) -> Callable[[], Any]:
         x = torch.randn(n, 342, device=device)
@@ -101,17 +126,17 @@ def _device_figures(art_path: Path, device: torch.device, max_characters: int, t
         return f
 
     out: dict[str, Any] = {}
-    tick, c = controller_tick(1)
+    tick, c, locked = controller_tick(1)
     out["tick_1"] = _stats(_times(tick, ticks, sync=sync))
     out["engine_1"] = c.engine
-    out["foot_lock_1"] = c.foot_lock is not None
-    tick, _ = controller_tick(1, foot_lock=False)
+    out["foot_lock_1"] = locked
+    tick, _, _ = controller_tick(1, foot_lock=False)
     out["tick_1_no_foot_lock"] = _stats(_times(tick, ticks, sync=sync))
-    tick, _ = controller_tick(1, engine="torch")
+    tick, _, _ = controller_tick(1, engine="torch")
     out["tick_1_torch_engine"] = _stats(_times(tick, ticks, sync=sync))
     out["mlp_1"] = _stats(_times(mlp_call(1), ticks, sync=sync))
     for mode in ("exact", "nearest50", "linear10"):
-        tick, _ = controller_tick(1, mode)
+        tick, _, _ = controller_tick(1, mode)
         out[f"tick_1_{mode}"] = _stats(_times(tick, ticks // 2, sync=sync))
     x1, p1 = torch.randn(1, art.metadata.inputs["x"][1], device=device), torch.rand(1, device=device)
     with torch.inference_mode():
@@ -120,7 +145,7 @@ def _device_figures(art_path: Path, device: torch.device, max_characters: int, t
             out[f"net_1_{name}"] = _stats(_times(lambda: fn(x1, p1), ticks // 2, sync=sync))
 
     def tick_cost(n: int) -> float:
-        f, _ = controller_tick(n)
+        f, _, _ = controller_tick(n)
         return float(np.median(_times(f, 15, warmup=3, sync=sync)))
 
     def mlp_cost(n: int) -> float:

@@ -28,9 +28,7 @@ def export_pfnn(net: PFNN, skeleton: Skeleton, path: str | Path, *, rest_joints:
         normalisation={k: getattr(net, k).tolist() for k in ("x_mean", "x_std", "y_mean", "y_std")},
         training_config=training_config or {}, data_fingerprint=data_fingerprint, metrics=metrics or {},
         extra={"rest_joints": np.asarray(rest_joints, np.float32).round(5).tolist(), "gait_speeds": list(gait_speeds),
-               "x_layout": {k: [s.start, s.stop] for k, s in feats.x.blocks.items()},
-               "y_layout": {k: [s.start, s.stop] for k, s in feats.y.blocks.items()},
-               "hidden": net.mlp.layer0.out_features, "modes": ["forward", "forward_nearest50", "forward_linear10"],
+               "x_layout": feats.x.to_dict(), "y_layout": feats.y.to_dict(), "hidden": net.hidden, "modes": ["forward", "forward_nearest50", "forward_linear10"],
                **(extra or {})})
     was_training = net.training
     net.eval()

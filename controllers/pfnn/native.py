@@ -8,13 +8,17 @@ they agree tick by tick), written as scalar loops over characters the way an eng
 
 A one-character tick is a few thousand scalar operations plus the network's matrix-vector products,
 with no Python between them, against ~250 tensor ops (TorchScript) or ~100 numpy calls for the same
-work. Compiled on first use and cached on disk beside this file (numba `cache=True`).
+work. The pieces are the shared numba helpers of `neuropuppet.kernels` (stick and gait table,
+trajectory blend, terrain probes, expert layers, phase coefficients); the layout comes from
+`features` (sizes as compile-time constants, block starts as the layouts' offset records, so any
+joint count runs the same machine code). Compiled on first use and cached on disk by the kernels'
+cache policy, keyed on this file, features.py, neuropuppet/features.py and the shared helpers.
 
-Network tables (float32, C-contiguous), T tables of a 3-layer ELU MLP:
-  w0 [T, in, H]  b0 [T, H]  w1 [T, H, H]  b1 [T, H]  w2 [T, H, out]  b2 [T, out]
+Network tables (float32, C-contiguous), per layer l of the 3-layer ELU MLP, T tables each:
+  weights[l] [T, in, out]  biases[l] [T, out]
 "bucket50": T = 50 weight tables precomputed at phases i/50 (`PhaseBucketedPFNN`), one per character.
 "exact" / "nearest50" / "linear10": T = 4 control sets; each layer's output is the coefficient-weighted
-sum of the 4 sets' outputs (equal to the blended weights' output, see `network.BlendedLinear`).
+sum of the 4 sets' outputs (equal to the blended weights' output, see `neuropuppet.nn.experts`).
 """
 from __future__ import annotations
 
@@ -25,41 +29,39 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
-from numba import njit
+
+import neuropuppet.features
+import neuropuppet.locomotion.gaits
+import neuropuppet.locomotion.stick
+from neuropuppet.kernels import KernelCompiler
+from neuropuppet.kernels import locomotion, network as kernel_network, scalar, terrain
+from neuropuppet.locomotion.gaits import GaitArrays
+from neuropuppet.locomotion.stick import StickResponse
+from neuropuppet.nn import coefficient_table
 
 from . import features, network, tick
 from .tick import PFNNTick
 
 log = logging.getLogger(__name__)
 
-KERNEL_MODES = {"exact": 0, "nearest50": 1, "linear10": 2, "bucket50": 3}
-# The layout the kernels are compiled with. Written out here rather than imported: numba freezes
-# globals into its disk cache, which it only invalidates when THIS file changes, so an edit to
-# features.py must fail loudly below and be mirrored here.
-TRAJ_SAMPLES, TRAJ_PAST, FUTURE_SAMPLES, FUTURE_KEPT, HISTORY = 12, 6, 6, 5, 61
-NUM_GAITS, NUM_CONTACTS, NUM_CONTROL_SETS = 6, 4, 4
-COLUMNS = 4 + NUM_GAITS            # trajectory sample: x, z, facing x, facing z, 6 gait weights
-_REFERENCE = (features.TRAJ_SAMPLES, features.TRAJ_PAST, features.FUTURE_SAMPLES, tick.FUTURE_KEPT, tick.HISTORY,
-              features.NUM_GAITS, features.NUM_CONTACTS, network.NUM_CONTROL_SETS)
-if (TRAJ_SAMPLES, TRAJ_PAST, FUTURE_SAMPLES, FUTURE_KEPT, HISTORY, NUM_GAITS, NUM_CONTACTS, NUM_CONTROL_SETS) != _REFERENCE:
-    raise ImportError(f"controllers/pfnn/native.py: layout constants differ from features.py / tick.py {_REFERENCE}; "
-                      "update them here (this also refreshes numba's cache)")
+_compiler = KernelCompiler(__file__, depends=[features, neuropuppet.features, neuropuppet.locomotion.gaits,
+                                              neuropuppet.locomotion.stick])
+
+KERNEL_MODES = {"exact": kernel_network.PHASE_EXACT, "nearest50": kernel_network.PHASE_NEAREST,
+                "linear10": kernel_network.PHASE_LINEAR, "bucket50": kernel_network.PHASE_BUCKET}
 
 
 class NetworkTables(NamedTuple):
     """The network as arrays the kernel reads (see the module docstring)."""
-    w0: np.ndarray
-    b0: np.ndarray
-    w1: np.ndarray
-    b1: np.ndarray
-    w2: np.ndarray
-    b2: np.ndarray
+    weights: tuple[np.ndarray, ...]
+    biases: tuple[np.ndarray, ...]
     x_mean: np.ndarray
     x_std: np.ndarray
     y_mean: np.ndarray
     y_std: np.ndarray
-    table50: np.ndarray   # [50, 4] control-set coefficients at phases i / 50
-    table10: np.ndarray   # [10, 4] at phases i / 10
+    table_nearest: np.ndarray   # [50, 4] control-set coefficients at phases i / 50 (bucket50: the buckets')
+    table_linear: np.ndarray    # [10, 4] at phases i / 10
+    num_sets: int               # control sets of the phase function (4)
 
     @classmethod
     def from_network(cls, net: torch.nn.Module) -> "NetworkTables":
@@ -67,27 +69,37 @@ class NetworkTables(NamedTuple):
         copied) or a `PFNN` (its 4 control sets, laid out [4, in, out])."""
         def arr(t: torch.Tensor) -> np.ndarray:
             return np.ascontiguousarray(t.detach().cpu().float().numpy())
-        layers = []
-        for i in range(3):
-            if isinstance(net, network.PhaseBucketedPFNN):
-                w, b = getattr(net, f"w{i}"), getattr(net, f"b{i}")
-            else:
-                layer = getattr(net.mlp, f"layer{i}")
-                k, n_out = layer.bias.shape
-                w, b = layer.weight.view(layer.weight.shape[0], k, n_out).permute(1, 0, 2), layer.bias
-            layers += [arr(w), arr(b)]
+        if isinstance(net, network.PhaseBucketedPFNN):
+            layers, rows = net.layer_tables(), net.buckets
+        else:
+            layers, rows = net.mlp.expert_tables(), network.NEAREST_ROWS
         norm = [arr(getattr(net, k)) for k in ("x_mean", "x_std", "y_mean", "y_std")]
-        return cls(*layers, *norm, arr(network.coefficient_table(50)), arr(network.coefficient_table(10)))
+        return cls(tuple(arr(w) for w, _ in layers), tuple(arr(b) for _, b in layers), *norm,
+                   arr(coefficient_table(rows, network.NUM_CONTROL_SETS)),
+                   arr(coefficient_table(network.LINEAR_ROWS, network.NUM_CONTROL_SETS)), network.NUM_CONTROL_SETS)
+
+    @property
+    def widest(self) -> int:
+        """The widest layer output (the kernel's scratch size)."""
+        return max(w.shape[2] for w in self.weights)
 
     def check(self, x_size: int, y_size: int) -> None:
-        """Raise ValueError unless the tables form an x_size -> H -> H -> y_size network (the kernel
+        """Raise ValueError unless the tables form an x_size -> ... -> y_size network (the kernel
         indexes them without bounds checks)."""
-        t, n_in, hidden = self.w0.shape
-        want = {"w0": (t, x_size, hidden), "b0": (t, hidden), "w1": (t, hidden, hidden), "b1": (t, hidden),
-                "w2": (t, hidden, y_size), "b2": (t, y_size), "x_mean": (x_size,), "x_std": (x_size,),
-                "y_mean": (y_size,), "y_std": (y_size,), "table50": (50, NUM_CONTROL_SETS),
-                "table10": (10, NUM_CONTROL_SETS)}
-        bad = [f"{k} {getattr(self, k).shape} (expected {v})" for k, v in want.items() if getattr(self, k).shape != v]
+        t = self.weights[0].shape[0]
+        if len(self.weights) != 3 or len(self.biases) != 3:
+            raise ValueError(f"the compiled tick runs 3-layer networks, got {len(self.weights)} layers")
+        bad, n_in = [], x_size
+        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+            n_out = y_size if i == len(self.weights) - 1 else w.shape[2]
+            if w.shape != (t, n_in, n_out) or b.shape != (t, n_out):
+                bad.append(f"layer {i} weights {w.shape} biases {b.shape} (expected {(t, n_in, n_out)}, {(t, n_out)})")
+            n_in = n_out
+        want = {"x_mean": (x_size,), "x_std": (x_size,), "y_mean": (y_size,), "y_std": (y_size,),
+                "table_nearest": (self.table_nearest.shape[0], self.num_sets), "table_linear": (10, self.num_sets)}
+        bad += [f"{k} {getattr(self, k).shape} (expected {v})" for k, v in want.items() if getattr(self, k).shape != v]
+        if self.weights[0].shape[0] not in (self.num_sets, self.table_nearest.shape[0]):
+            bad.append(f"{t} weight tables (expected {self.num_sets} control sets or {self.table_nearest.shape[0]} buckets)")
         if bad:
             raise ValueError("network tables do not fit the feature layout: " + ", ".join(bad))
 
@@ -97,302 +109,174 @@ class TickSettings(NamedTuple):
     pad_low: np.ndarray      # [21]
     pad_high: np.ndarray     # [21]
     offsets: np.ndarray      # [J, 3] skeleton offsets (local positions of joints 1..J-1)
-    gait_speeds: np.ndarray  # [4] stand, walk, jog, crouch top speeds, m/s
     w_pos: np.ndarray        # [5] future blend weights toward the desired trajectory
     w_dir: np.ndarray        # [5]
     past_frames: np.ndarray  # [6] frames of the 6 past trajectory samples in the 61-frame history
     side: float              # height probes' sideways offset, m
     step_seconds: float      # seconds between trajectory samples
-    dead_zone: float         # stick response (trajectory.DEAD_ZONE, MOVE_RAMP, MIN_DRIVE)
-    move_ramp: float
-    min_drive: float
+    stick: StickResponse     # the stick's response curve (features.STICK)
+    gaits: GaitArrays        # the gait table with the artifact's speeds (features.GAITS); its idle column
+                             # also drives the rest behaviour (no root drift, slow phase)
+    x_at: np.ndarray         # input layout's block starts (`Layout.offsets`)
+    y_at: np.ndarray         # output layout's
 
     @classmethod
     def from_core(cls, core: PFNNTick) -> "TickSettings":
         def arr(t: torch.Tensor) -> np.ndarray:
             return np.ascontiguousarray(t.detach().cpu().float().numpy())
-        return cls(arr(core.pad_low), arr(core.pad_high), arr(core.offsets), arr(core.gait_speeds),
-                   arr(core.w_pos), arr(core.w_dir), core.sample_frames.cpu().numpy()[:-1].astype(np.int64),
-                   float(core.side), core.traj_step / core.fps, core.dead_zone, core.move_ramp, core.min_drive)
+        layouts = features.PFNNFeatures.for_joints(core.num_joints)
+        stick = StickResponse(*(float(v) for v in core.stick))
+        return cls(arr(core.pad_low), arr(core.pad_high), arr(core.offsets), arr(core.w_pos), arr(core.w_dir),
+                   core.sample_frames.cpu().numpy()[:-1].astype(np.int64), float(core.side),
+                   core.traj_step / core.fps, stick, core.gaits.arrays(), layouts.x.offsets(), layouts.y.offsets())
 
 
-# -- scalar helpers (LLVM inlines them into the kernel) -------------------------------------------------
-
-@njit(cache=True)
-def _clamp(v, low, high):
-    """min(max(v, low), high); NaN -> low (NaN never reaches an index)."""
-    if not v >= low:
-        return low
-    return high if v > high else v
-
-
-@njit(cache=True)
-def _height(heights, origin_x, origin_z, inv_cell, x, z):
-    """Bilinear terrain height at (x, z); outside the grid clamps to its border (`sample_heights`).
-
-    motion/foot_ik.py keeps its own copy on purpose: numba's disk cache is keyed on the calling file
-    only, so a kernel calling a jitted function from another file would not notice edits to it.
-    """
-    rows, cols = heights.shape
-    u = _clamp((x - origin_x) * inv_cell, 0.0, cols - 1.0)
-    v = _clamp((z - origin_z) * inv_cell, 0.0, rows - 1.0)
-    c0 = min(math.floor(u), cols - 2.0)
-    r0 = min(math.floor(v), rows - 2.0)
-    fu, fv = u - c0, v - r0
-    c, r = int(c0), int(r0)
-    top = heights[r, c] + (heights[r, c + 1] - heights[r, c]) * fu
-    bottom = heights[r + 1, c] + (heights[r + 1, c + 1] - heights[r + 1, c]) * fu
-    return top + (bottom - top) * fv
-
-
-@njit(cache=True)
-def _elu(v):
-    return v if v > 0.0 else math.expm1(v)
-
-
-@njit(cache=True)
-def _coefficients(mode, phase, table50, table10, index, coeff):
-    """Which tables (index) with which weights (coeff) this character's network uses; returns how many."""
-    p = phase % 1.0
-    if mode == 3:                               # bucket50: the nearest precomputed table
-        index[0] = int(round(p * 50.0)) % 50
-        coeff[0] = 1.0
-        return 1
-    for k in range(NUM_CONTROL_SETS):
-        index[k] = k
-    if mode == 1:                               # nearest of 50 coefficient rows
-        row = int(round(p * 50.0)) % 50
-        for k in range(NUM_CONTROL_SETS):
-            coeff[k] = table50[row, k]
-    elif mode == 2:                             # linear between 10 rows
-        q = p * 10.0
-        i0 = math.floor(q)
-        a = q - i0
-        r0 = int(i0) % 10
-        r1 = (r0 + 1) % 10
-        for k in range(NUM_CONTROL_SETS):
-            coeff[k] = table10[r0, k] * (1.0 - a) + table10[r1, k] * a
-    else:                                       # exact cyclic Catmull-Rom (network.catmull_rom_coefficients)
-        q = p * NUM_CONTROL_SETS
-        k1 = math.floor(q)
-        t = q - k1
-        t2, t3 = t * t, t * t * t
-        basis = (-0.5 * t3 + t2 - 0.5 * t, 1.5 * t3 - 2.5 * t2 + 1.0, -1.5 * t3 + 2.0 * t2 + 0.5 * t, 0.5 * t3 - 0.5 * t2)
-        for k in range(NUM_CONTROL_SETS):
-            coeff[k] = 0.0
-        base = int(k1)
-        for m in range(4):
-            coeff[(base - 1 + m) % NUM_CONTROL_SETS] += basis[m]
-    return NUM_CONTROL_SETS
-
-
-@njit(cache=True)
-def _blended_layer(x, w, b, index, coeff, count, acc, out):
-    """out = sum_m coeff[m] * (x @ w[index[m]] + b[index[m]])."""
-    n_in, n_out = w.shape[1], w.shape[2]
-    for j in range(n_out):
-        out[j] = 0.0
-    for m in range(count):
-        table, c = w[index[m]], coeff[m]
-        bias = b[index[m]]
-        for j in range(n_out):
-            acc[j] = bias[j]
-        for i in range(n_in):
-            xi = x[i]
-            row = table[i]
-            for j in range(n_out):
-                acc[j] += xi * row[j]
-        for j in range(n_out):
-            out[j] += c * acc[j]
-
-
-@njit(cache=True)
-def _network(x, phase, mode, w0, b0, w1, b1, w2, b2, x_mean, x_std, y_mean, y_std, table50, table10,
-             h0, h1, acc, y, index, coeff):
-    """y = PFNN(x, phase) with normalisation; x is normalised in place."""
-    count = _coefficients(mode, phase, table50, table10, index, coeff)
-    for i in range(x.shape[0]):
-        x[i] = (x[i] - x_mean[i]) / x_std[i]
-    _blended_layer(x, w0, b0, index, coeff, count, acc, h0)
-    for j in range(h0.shape[0]):
-        h0[j] = _elu(h0[j])
-    _blended_layer(h0, w1, b1, index, coeff, count, acc, h1)
-    for j in range(h1.shape[0]):
-        h1[j] = _elu(h1[j])
-    _blended_layer(h1, w2, b2, index, coeff, count, acc, y)
-    for j in range(y.shape[0]):
-        v = y[j] * y_std[j] + y_mean[j]
-        y[j] = v if math.isfinite(v) else 0.0
-
-
-@njit(cache=True)
-def _normalised_or(x, z, fallback_x, fallback_z, eps):
-    """(x, z) / |(x, z)|, or the fallback where the length is below eps (`safe_normalise`)."""
-    length = math.sqrt(x * x + z * z)
-    if length > eps:
-        return x / length, z / length
-    return fallback_x, fallback_z
-
-
-@njit(cache=True)
+@_compiler.jit
 def tick_kernel(pads, heights, origin_x, origin_z, inv_cell,
                 root_xz, yaw, phase, past, future, joints,
-                mode, w0, b0, w1, b1, w2, b2, x_mean, x_std, y_mean, y_std, table50, table10,
-                pad_low, pad_high, offsets, gait_speeds, w_pos, w_dir, past_frames, side, step_seconds,
-                dead_zone, move_ramp, min_drive,
+                mode, w0, b0, w1, b1, w2, b2, x_mean, x_std, y_mean, y_std, table_nearest, table_linear, num_sets,
+                pad_low, pad_high, offsets, w_pos, w_dir, past_frames, side, step_seconds,
+                dead_zone, move_ramp, min_drive, look_threshold,
+                gait_idle, gait_moving, gait_speeds, gait_targets, gait_sources, gait_selectors, x_at, y_at,
                 root_position, root_rotation, local_positions, local_rotations, contacts, trajectory):
-    """Advance N characters one frame; state arrays are updated in place, pose arrays written."""
+    """Advance N characters one frame; state arrays are updated in place, pose arrays written.
+
+    The layers' tables, the stick response and the gait table arrive as their fields (`NativeTick.constants`
+    spreads them) and are regrouped here: tuple arguments cost numba's dispatch more per call than arrays.
+    """
     n, j_count = pads.shape[0], joints.shape[1]
-    hidden, n_in, n_out = w0.shape[2], w0.shape[1], w2.shape[2]
+    weights, biases = (w0, w1, w2), (b0, b1, b2)
+    stick = StickResponse(dead_zone, move_ramp, min_drive, look_threshold)
+    gaits = GaitArrays(gait_idle, gait_moving, gait_speeds, gait_targets, gait_sources, gait_selectors)
+    xo, yo = x_at[0], y_at[0]
+    # block starts as locals: loaded once, not re-read from the record after every store
+    x_traj_pos, x_traj_dir, x_traj_gait, x_traj_height = xo.traj_pos, xo.traj_dir, xo.traj_gait, xo.traj_height
+    x_joint_pos, x_joint_vel, x_size = xo.joint_pos, xo.joint_vel, xo.size
+    y_root_vel, y_root_rot, y_dphase, y_contacts = yo.root_vel, yo.root_rot, yo.dphase, yo.contacts
+    y_future_pos, y_future_dir, y_joint_pos = yo.future_pos, yo.future_dir, yo.joint_pos
+    y_joint_vel, y_joint_rot, y_size = yo.joint_vel, yo.joint_rot, yo.size
     pad = np.empty(pad_low.shape[0], np.float32)
-    samples = np.empty((TRAJ_SAMPLES, COLUMNS), np.float32)
-    probe = np.empty((TRAJ_SAMPLES, 3), np.float32)
-    want_gait = np.empty(NUM_GAITS, np.float32)
-    cur_gait = np.empty(NUM_GAITS, np.float32)
-    x = np.empty(n_in, np.float32)
-    y = np.empty(n_out, np.float32)
-    h0 = np.empty(hidden, np.float32)
-    h1 = np.empty(hidden, np.float32)
-    acc = np.empty(max(hidden, n_out), np.float32)
-    index = np.empty(NUM_CONTROL_SETS, np.int64)
-    coeff = np.empty(NUM_CONTROL_SETS, np.float32)
+    samples = np.empty((features.TRAJ_SAMPLES, features.COLUMNS), np.float32)
+    probe = np.empty((features.TRAJ_SAMPLES, features.PROBES), np.float32)
+    want_gait = np.empty(features.NUM_GAITS, np.float32)
+    speed_w = np.empty(features.NUM_GAITS, np.float32)
+    cur_gait = np.empty(features.NUM_GAITS, np.float32)
+    widest = 0
+    for w in weights:
+        widest = max(widest, w.shape[2])
+    x = np.empty(x_size, np.float32)
+    y = np.empty(y_size, np.float32)
+    h0 = np.empty(widest, np.float32)
+    h1 = np.empty(widest, np.float32)
+    acc = np.empty(widest, np.float32)
+    index = np.empty(num_sets, np.int64)
+    coeff = np.empty(num_sets, np.float32)
     last = past.shape[1] - 1
+    now = features.TRAJ_PAST
 
     for c in range(n):
         # -- the pad: finite, in range --------------------------------------------------------------
         for k in range(pad.shape[0]):
             v = pads[c, k]
-            pad[k] = _clamp(v if math.isfinite(v) else 0.0, pad_low[k], pad_high[k])
+            pad[k] = scalar.clamp(v if math.isfinite(v) else 0.0, pad_low[k], pad_high[k])
         cy, sy = math.cos(yaw[c]), math.sin(yaw[c])
         rx, rz = root_xz[c, 0], root_xz[c, 1]
 
-        # -- 1. desired trajectory (trajectory.desired_from_gamepad) -------------------------------
-        stick_x, stick_z = -pad[0], pad[1]
-        length = math.sqrt(stick_x * stick_x + stick_z * stick_z)
-        live = _clamp((min(length, 1.0) - dead_zone) / (1.0 - dead_zone), 0.0, 1.0)
-        moving = min(live * move_ramp, 1.0)
-        drive = moving * (min_drive + (1.0 - min_drive) * live)
-        dir_x, dir_z = _normalised_or(stick_x, stick_z, sy, cy, 1e-4)
-        run = _clamp(max(pad[5], pad[16]), 0.0, 1.0)
-        crouch = _clamp(max(pad[4], pad[15]), 0.0, 1.0)
-        want_gait[0] = (1.0 - moving) * (1.0 - crouch)
-        want_gait[1] = moving * (1.0 - run) * (1.0 - crouch)
-        want_gait[2] = moving * run * (1.0 - crouch)
-        want_gait[3] = crouch
-        want_gait[4] = 0.0
-        want_gait[5] = 0.0
-        top = (1.0 - crouch) * ((1.0 - run) * gait_speeds[1] + run * gait_speeds[2]) + crouch * gait_speeds[3]
-        vel_x, vel_z = dir_x * drive * top, dir_z * drive * top
-        look_x, look_z = -pad[2], pad[3]
-        if math.sqrt(look_x * look_x + look_z * look_z) > 0.25:
-            face_x, face_z = _normalised_or(look_x, look_z, sy, cy, 1e-4)
-        else:
-            face_x, face_z = _normalised_or(vel_x, vel_z, sy, cy, 1e-3)
+        # -- 1. desired trajectory (locomotion.stick.DesiredMotion) ---------------------------------
+        vel_x, vel_z, face_x, face_z = locomotion.desired_motion(pad, sy, cy, stick, gaits, want_gait, speed_w)
 
-        # -- trajectory samples: 6 past, now, 5 future blended toward the desired ones ---------------
-        for s in range(TRAJ_PAST):
-            for k in range(COLUMNS):
+        # -- trajectory samples: past ones, now, future ones blended toward the desired ones ----------
+        for s in range(now):
+            for k in range(features.COLUMNS):
                 samples[s, k] = past[c, past_frames[s], k]
-        for g in range(NUM_GAITS):
-            cur_gait[g] = past[c, last, 4 + g] + (want_gait[g] - past[c, last, 4 + g]) * 0.1
-        samples[TRAJ_PAST, 0], samples[TRAJ_PAST, 1] = rx, rz
-        samples[TRAJ_PAST, 2], samples[TRAJ_PAST, 3] = sy, cy
-        for g in range(NUM_GAITS):
-            samples[TRAJ_PAST, 4 + g] = cur_gait[g]
-        prev_x, prev_z, acc_x, acc_z = rx, rz, rx, rz
-        for s in range(FUTURE_KEPT):
-            row = TRAJ_PAST + 1 + s
-            step_x, step_z = future[c, s, 0] - prev_x, future[c, s, 1] - prev_z
-            prev_x, prev_z = future[c, s, 0], future[c, s, 1]
-            acc_x += step_x + (vel_x * step_seconds - step_x) * w_pos[s]
-            acc_z += step_z + (vel_z * step_seconds - step_z) * w_pos[s]
-            samples[row, 0], samples[row, 1] = acc_x, acc_z
-            mixed_x = future[c, s, 2] + (face_x - future[c, s, 2]) * w_dir[s]
-            mixed_z = future[c, s, 3] + (face_z - future[c, s, 3]) * w_dir[s]
-            samples[row, 2], samples[row, 3] = _normalised_or(mixed_x, mixed_z, face_x, face_z, 1e-4)
-            for g in range(NUM_GAITS):
-                samples[row, 4 + g] = future[c, s, 4 + g] + (want_gait[g] - future[c, s, 4 + g]) * w_pos[s]
+        for g in range(features.NUM_GAITS):
+            cur_gait[g] = past[c, last, 4 + g] + (want_gait[g] - past[c, last, 4 + g]) * features.CURRENT_GAIT_RATE
+        samples[now, 0], samples[now, 1] = rx, rz
+        samples[now, 2], samples[now, 3] = sy, cy
+        for g in range(features.NUM_GAITS):
+            samples[now, 4 + g] = cur_gait[g]
+        locomotion.blend_future(future[c], rx, rz, vel_x, vel_z, face_x, face_z, w_pos, w_dir, step_seconds,
+                                samples[now + 1:])
+        for s in range(features.FUTURE_KEPT):
+            for g in range(features.NUM_GAITS):
+                samples[now + 1 + s, 4 + g] = future[c, s, 4 + g] + (want_gait[g] - future[c, s, 4 + g]) * w_pos[s]
 
         # -- 2. network input in the root frame --------------------------------------------------------
-        root_h = _height(heights, origin_x, origin_z, inv_cell, rx, rz)
-        o_dir, o_gait, o_height = 2 * TRAJ_SAMPLES, 4 * TRAJ_SAMPLES, (4 + NUM_GAITS) * TRAJ_SAMPLES
-        for s in range(TRAJ_SAMPLES):
+        root_h = terrain.height(heights, origin_x, origin_z, inv_cell, rx, rz)
+        for s in range(features.TRAJ_SAMPLES):
             px, pz = samples[s, 0] - rx, samples[s, 1] - rz
-            x[2 * s], x[2 * s + 1] = px * cy - pz * sy, px * sy + pz * cy
+            x[x_traj_pos + 2 * s], x[x_traj_pos + 2 * s + 1] = px * cy - pz * sy, px * sy + pz * cy
             dx, dz = samples[s, 2], samples[s, 3]
-            x[o_dir + 2 * s], x[o_dir + 2 * s + 1] = dx * cy - dz * sy, dx * sy + dz * cy
-            for g in range(NUM_GAITS):
-                x[o_gait + NUM_GAITS * s + g] = samples[s, 4 + g]
-            right_x, right_z = -dz * side, dx * side
-            for p in range(3):                                   # left, centre, right probes
-                sign = 1.0 - p
-                probe[s, p] = _height(heights, origin_x, origin_z, inv_cell,
-                                      samples[s, 0] + right_x * sign, samples[s, 1] + right_z * sign)
-                x[o_height + 3 * s + p] = probe[s, p] - root_h
-        o_joints = o_height + 3 * TRAJ_SAMPLES
+            x[x_traj_dir + 2 * s], x[x_traj_dir + 2 * s + 1] = dx * cy - dz * sy, dx * sy + dz * cy
+            for g in range(features.NUM_GAITS):
+                x[x_traj_gait + features.NUM_GAITS * s + g] = samples[s, 4 + g]
+            terrain.probe_heights(heights, origin_x, origin_z, inv_cell, samples[s, 0], samples[s, 1], dx, dz, side,
+                                  probe[s])
+            for p in range(features.PROBES):
+                x[x_traj_height + features.PROBES * s + p] = probe[s, p] - root_h
         for jt in range(j_count):
             for k in range(3):
-                x[o_joints + 3 * jt + k] = joints[c, jt, k]
-                x[o_joints + 3 * j_count + 3 * jt + k] = joints[c, jt, 3 + k]
+                x[x_joint_pos + 3 * jt + k] = joints[c, jt, k]
+                x[x_joint_vel + 3 * jt + k] = joints[c, jt, 3 + k]
 
         # -- 3. predict ---------------------------------------------------------------------------------
-        _network(x, phase[c], mode, w0, b0, w1, b1, w2, b2, x_mean, x_std, y_mean, y_std, table50, table10,
-                 h0, h1, acc, y, index, coeff)
+        count = kernel_network.phase_coefficients(mode, phase[c], num_sets, table_nearest, table_linear, index, coeff)
+        kernel_network.normalise(x, x_mean, x_std)
+        kernel_network.expert_mlp(x, weights, biases, index, coeff, count, h0, h1, acc, y)
+        kernel_network.denormalise_finite(y, y_mean, y_std)
 
         # -- 4. move the root, advance the phase (standing still: no drift, slow phase) ---------------
-        stand = cur_gait[0]
-        walking = _clamp((1.0 - stand) * 10.0, 0.0, 1.0)   # `moving` in tick.py step 4 (no root drift at rest)
-        vx, vz = _clamp(y[0], -0.5, 0.5), _clamp(y[1], -0.5, 0.5)
+        stand = cur_gait[gait_idle]
+        walking = scalar.clamp((1.0 - stand) * 10.0, 0.0, 1.0)   # `moving` in tick.py step 4 (no root drift at rest)
+        vx, vz = scalar.clamp(y[y_root_vel], -0.5, 0.5), scalar.clamp(y[y_root_vel + 1], -0.5, 0.5)
         new_x = rx + (vx * cy + vz * sy) * walking
         new_z = rz + (-vx * sy + vz * cy) * walking
-        new_yaw = yaw[c] + _clamp(y[2], -0.5, 0.5)
-        amount = _clamp(1.0 - stand, 0.0, 1.0) ** 0.25 * 0.9 + 0.1
-        phase[c] = (phase[c] + _clamp(y[3], 0.0, 0.1) * amount) % 1.0
+        new_yaw = yaw[c] + scalar.clamp(y[y_root_rot], -0.5, 0.5)
+        amount = scalar.clamp(1.0 - stand, 0.0, 1.0) ** 0.25 * 0.9 + 0.1
+        phase[c] = (phase[c] + scalar.clamp(y[y_dphase], 0.0, 0.1) * amount) % 1.0
         ncy, nsy = math.cos(new_yaw), math.sin(new_yaw)
 
         # -- 5. write the state back ----------------------------------------------------------------------
         for f in range(last):
-            for k in range(COLUMNS):
+            for k in range(features.COLUMNS):
                 past[c, f, k] = past[c, f + 1, k]
         past[c, last, 0], past[c, last, 1], past[c, last, 2], past[c, last, 3] = new_x, new_z, nsy, ncy
-        for g in range(NUM_GAITS):
+        for g in range(features.NUM_GAITS):
             past[c, last, 4 + g] = cur_gait[g]
-        o_pos = 4 + NUM_CONTACTS                 # y: root velocity (2), yaw change, phase change, contacts, ...
-        o_fdir = o_pos + 2 * FUTURE_SAMPLES
-        for s in range(FUTURE_KEPT):
-            lx, lz = y[o_pos + 2 * s], y[o_pos + 2 * s + 1]
+        for s in range(features.FUTURE_KEPT):
+            lx, lz = y[y_future_pos + 2 * s], y[y_future_pos + 2 * s + 1]
             future[c, s, 0], future[c, s, 1] = lx * ncy + lz * nsy + new_x, -lx * nsy + lz * ncy + new_z
-            lx, lz = y[o_fdir + 2 * s], y[o_fdir + 2 * s + 1]
-            future[c, s, 2], future[c, s, 3] = _normalised_or(lx * ncy + lz * nsy, -lx * nsy + lz * ncy, nsy, ncy, 1e-4)
-            for g in range(NUM_GAITS):
-                future[c, s, 4 + g] = samples[TRAJ_PAST + 1 + s, 4 + g]
+            lx, lz = y[y_future_dir + 2 * s], y[y_future_dir + 2 * s + 1]
+            future[c, s, 2], future[c, s, 3] = scalar.normalised_or(lx * ncy + lz * nsy, -lx * nsy + lz * ncy,
+                                                                    nsy, ncy, 1e-4)
+            for g in range(features.NUM_GAITS):
+                future[c, s, 4 + g] = samples[now + 1 + s, 4 + g]
         root_xz[c, 0], root_xz[c, 1] = new_x, new_z
         yaw[c] = math.atan2(nsy, ncy)
-        o_jpos = o_fdir + 2 * FUTURE_SAMPLES
-        o_jvel, o_jrot = o_jpos + 3 * j_count, o_jpos + 6 * j_count
         for jt in range(j_count):
             for k in range(3):
-                joints[c, jt, k] = y[o_jpos + 3 * jt + k]
-                joints[c, jt, 3 + k] = y[o_jvel + 3 * jt + k]
+                joints[c, jt, k] = y[y_joint_pos + 3 * jt + k]
+                joints[c, jt, 3 + k] = y[y_joint_vel + 3 * jt + k]
 
         # -- 6. the pose ------------------------------------------------------------------------------------
         root_position[c, 0] = new_x
-        root_position[c, 1] = _height(heights, origin_x, origin_z, inv_cell, root_xz[c, 0], root_xz[c, 1])
+        root_position[c, 1] = terrain.height(heights, origin_x, origin_z, inv_cell, root_xz[c, 0], root_xz[c, 1])
         root_position[c, 2] = new_z
         half = yaw[c] * 0.5
         root_rotation[c, 0], root_rotation[c, 1] = math.cos(half), 0.0
         root_rotation[c, 2], root_rotation[c, 3] = math.sin(half), 0.0
         for jt in range(j_count):
             for k in range(3):
-                local_positions[c, jt, k] = y[o_jpos + k] if jt == 0 else offsets[jt, k]
-            ax, ay, az = y[o_jrot + 3 * jt], y[o_jrot + 3 * jt + 1], y[o_jrot + 3 * jt + 2]
+                local_positions[c, jt, k] = y[y_joint_pos + k] if jt == 0 else offsets[jt, k]
+            o = y_joint_rot + 3 * jt
+            ax, ay, az = y[o], y[o + 1], y[o + 2]
             angle = math.sqrt(ax * ax + ay * ay + az * az)            # log-quaternion -> unit quaternion
             sinc = math.sin(angle) / angle if angle > 1e-6 else 1.0 - angle * angle / 6.0
             local_rotations[c, jt, 0] = math.cos(angle)
             local_rotations[c, jt, 1], local_rotations[c, jt, 2], local_rotations[c, jt, 3] = ax * sinc, ay * sinc, az * sinc
-        for k in range(NUM_CONTACTS):
-            contacts[c, k] = _clamp(y[4 + k], 0.0, 1.0)      # y[4:8], after root velocity and the two changes
-        for s in range(TRAJ_SAMPLES):
+        for k in range(features.NUM_CONTACTS):
+            contacts[c, k] = scalar.clamp(y[y_contacts + k], 0.0, 1.0)
+        for s in range(features.TRAJ_SAMPLES):
             trajectory[c, s, 0], trajectory[c, s, 1], trajectory[c, s, 2] = samples[s, 0], probe[s, 1], samples[s, 1]
 
 
@@ -411,12 +295,16 @@ class NativeTick:
         layout = features.PFNNFeatures.for_joints(j)
         self.net.check(layout.x_size, layout.y_size)
         self.settings = TickSettings.from_core(core)
-        self.expected_shapes = ((n, self.settings.pad_low.shape[0]), (n, 2), (n,), (n,), (n, HISTORY, COLUMNS),
-                                (n, FUTURE_KEPT, COLUMNS), (n, j, 6))
+        self.expected_shapes = ((n, self.settings.pad_low.shape[0]), (n, 2), (n,), (n,),
+                                (n, features.HISTORY, features.COLUMNS), (n, features.FUTURE_KEPT, features.COLUMNS),
+                                (n, j, 6))
         self.outputs = (np.zeros((n, 3), np.float32), np.zeros((n, 4), np.float32), np.zeros((n, j, 3), np.float32),
-                        np.zeros((n, j, 4), np.float32), np.zeros((n, NUM_CONTACTS), np.float32),
-                        np.zeros((n, TRAJ_SAMPLES, 3), np.float32))
-        self.constants = (self.mode, *self.net, *self.settings, *self.outputs)   # the kernel's other arguments
+                        np.zeros((n, j, 4), np.float32), np.zeros((n, features.NUM_CONTACTS), np.float32),
+                        np.zeros((n, features.TRAJ_SAMPLES, 3), np.float32))
+        st, net = self.settings, self.net
+        layers = [a for pair in zip(net.weights, net.biases) for a in pair]
+        self.constants = (self.mode, *layers, *net[2:], *st[:st._fields.index("stick")], *st.stick, *st.gaits,
+                          *st[st._fields.index("gaits") + 1:], *self.outputs)   # the kernel's other arguments
         self.terrain = (np.zeros((2, 2), np.float32), 0.0, 0.0, 1.0)
         self._warm_up(core, batch_size)
 

@@ -27,6 +27,8 @@ original PFNN demo. Per leg (hip -> knee -> ankle -> toe, each the parent of the
 Everything per tick is two numba kernels over characters and legs in scalar float64 math (one when
 heights come from a `HeightField`, sampled inside the kernel); a Python `height_at(x, z)` callable is
 called once per tick with all the query points in between. Counts are in ticks (the caller's rate).
+Compiled once and cached on disk by `neuropuppet.kernels`' cache policy (an edit of this file or of the
+shared kernel helpers recompiles).
 """
 from __future__ import annotations
 
@@ -36,13 +38,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Sequence, Union
 
 import numpy as np
-from numba import njit
 
 from ..errors import InputError
+from ..kernels import KernelCompiler
 from ..terrain import HeightField
 from .skeleton import Skeleton
 
 _log = logging.getLogger(__name__)
+_compiler = KernelCompiler(__file__)   # numba's disk cache, keyed on this file and the shared kernel helpers
 
 if TYPE_CHECKING:
     from ..pose import PoseArrays
@@ -60,7 +63,7 @@ _P_ON, _P_OFF, _P_FADE, _P_GROUND, _P_EXT, _P_SLACK, _P_TELEPORT, _P_DRAG = rang
 
 # -- quaternion / vector scalar helpers (w, x, y, z tuples; LLVM inlines them) ------------------------
 
-@njit(cache=True)
+@_compiler.jit
 def _qmul(a, b):
     """Hamilton product a * b (rotate by b, then by a)."""
     aw, ax, ay, az = a
@@ -71,12 +74,12 @@ def _qmul(a, b):
             aw * bz + ax * by - ay * bx + az * bw)
 
 
-@njit(cache=True)
+@_compiler.jit
 def _qconj(q):
     return (q[0], -q[1], -q[2], -q[3])
 
 
-@njit(cache=True)
+@_compiler.jit
 def _qnormalize(q):
     n = math.sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3])
     if not n > 1e-12:
@@ -84,7 +87,7 @@ def _qnormalize(q):
     return (q[0] / n, q[1] / n, q[2] / n, q[3] / n)
 
 
-@njit(cache=True)
+@_compiler.jit
 def _qrot(q, v):
     """Rotate vector v by unit quaternion q."""
     w, x, y, z = q
@@ -96,50 +99,50 @@ def _qrot(q, v):
             v[2] + w * tz + x * ty - y * tx)
 
 
-@njit(cache=True)
+@_compiler.jit
 def _qaxis(n, angle):
     """Rotation by `angle` about unit axis n."""
     s = math.sin(0.5 * angle)
     return (math.cos(0.5 * angle), n[0] * s, n[1] * s, n[2] * s)
 
 
-@njit(cache=True)
+@_compiler.jit
 def _sandwich(g, d):
     """g^-1 d g: a world-frame rotation d expressed in the frame of world rotation g."""
     return _qmul(_qconj(g), _qmul(d, g))
 
 
-@njit(cache=True)
+@_compiler.jit
 def _sub(a, b):
     return (a[0] - b[0], a[1] - b[1], a[2] - b[2])
 
 
-@njit(cache=True)
+@_compiler.jit
 def _add(a, b):
     return (a[0] + b[0], a[1] + b[1], a[2] + b[2])
 
 
-@njit(cache=True)
+@_compiler.jit
 def _scale(a, s):
     return (a[0] * s, a[1] * s, a[2] * s)
 
 
-@njit(cache=True)
+@_compiler.jit
 def _dot(a, b):
     return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 
 
-@njit(cache=True)
+@_compiler.jit
 def _cross(a, b):
     return (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])
 
 
-@njit(cache=True)
+@_compiler.jit
 def _norm(a):
     return math.sqrt(a[0] * a[0] + a[1] * a[1] + a[2] * a[2])
 
 
-@njit(cache=True)
+@_compiler.jit
 def _perpendicular(u):
     """A unit vector perpendicular to unit u."""
     other = (1.0, 0.0, 0.0) if abs(u[0]) < 0.9 else (0.0, 1.0, 0.0)
@@ -147,7 +150,7 @@ def _perpendicular(u):
     return _scale(p, 1.0 / _norm(p))
 
 
-@njit(cache=True)
+@_compiler.jit
 def _arc(u, v, fallback_axis):
     """Shortest rotation taking direction u to direction v (any lengths; identity if one is ~0);
     about `fallback_axis` (unit, perpendicular to u) when they are opposite."""
@@ -161,7 +164,7 @@ def _arc(u, v, fallback_axis):
     return _qnormalize((w, c[0], c[1], c[2]))
 
 
-@njit(cache=True)
+@_compiler.jit
 def _two_bone(a, b, c, t, pole, max_extension):
     """Analytic two-bone IK on world positions: hip a, knee b, ankle c, target t.
 
@@ -209,7 +212,7 @@ def _two_bone(a, b, c, t, pole, max_extension):
     return da, db, True
 
 
-@njit(cache=True)
+@_compiler.jit
 def _two_bone_many(a, b, c, t, ga, gb, pole, max_extension, out_hip, out_knee):
     """`_two_bone` over rows, written as local corrections (see `two_bone_ik`)."""
     for i in range(a.shape[0]):
@@ -331,7 +334,7 @@ def biped_legs(skeleton: Skeleton, contacts: Sequence[int] = (0, 1, 2, 3),
 
 # -- the per-tick kernels --------------------------------------------------------------------------------
 
-@njit(cache=True)
+@_compiler.jit
 def _bilinear(heights, origin_x, origin_z, inv_cell, x, z):
     """`HeightField.sample` for one point: bilinear, clamped to the grid's border."""
     rows, cols = heights.shape
@@ -348,7 +351,7 @@ def _bilinear(heights, origin_x, origin_z, inv_cell, x, z):
     return top * (1.0 - fv) + bottom * fv
 
 
-@njit(cache=True)
+@_compiler.jit
 def _update_part(s, c, on, off, fade, ground, ax, az):
     """Advance one part's lock state for contact c; returns its x/z target given animated (ax, az)."""
     w = s[_W]
@@ -380,7 +383,7 @@ def _update_part(s, c, on, off, fade, ground, ax, az):
     return ax, az
 
 
-@njit(cache=True)
+@_compiler.jit
 def _pivot(ankle, toe, length, floor):
     """The point at `length` from `toe` towards `ankle`, raised along that sphere to height >= floor."""
     back = _sub(ankle, toe)
@@ -399,7 +402,7 @@ def _pivot(ankle, toe, length, floor):
     return (toe[0] + hx * r, toe[1] + dy, toe[2] + hz * r)
 
 
-@njit(cache=True)
+@_compiler.jit
 def _along(p, a, b, ha, hb):
     """Ground height at p's x/z by linear inter/extrapolation of heights ha at a and hb at b (x/z)."""
     dx, dz = b[0] - a[0], b[2] - a[2]
@@ -410,7 +413,7 @@ def _along(p, a, b, ha, hb):
     return ha + (hb - ha) * min(max(s, -2.0), 3.0)
 
 
-@njit(cache=True)
+@_compiler.jit
 def _flat_toe(ankle, toe, length):
     """The point at `toe`'s height, `length` from `ankle`, horizontally towards `toe`."""
     dy = toe[1] - ankle[1]
@@ -422,7 +425,7 @@ def _flat_toe(ankle, toe, length):
     return (ankle[0] + hx * r, toe[1], ankle[2] + hz * r)
 
 
-@njit(cache=True)
+@_compiler.jit
 def _prepare(root_position, root_rotation, local_positions, local_rotations, contacts, paths, depths, cols,
              params, state, roots, chain, xz, qx, qz):
     """Stage 1: chain FK, teleport check, lock states, the heel/toe x/z targets (also the height queries)."""
@@ -472,7 +475,7 @@ def _prepare(root_position, root_rotation, local_positions, local_rotations, con
                 qx[n, leg, part], qz[n, leg, part] = tx, tz
 
 
-@njit(cache=True)
+@_compiler.jit
 def _sample_grid(grid, origin_x, origin_z, inv_cell, qx, qz, heights):
     for n in range(qx.shape[0]):
         for leg in range(qx.shape[1]):
@@ -481,7 +484,7 @@ def _sample_grid(grid, origin_x, origin_z, inv_cell, qx, qz, heights):
                                                   qz[n, leg, part])
 
 
-@njit(cache=True)
+@_compiler.jit
 def _solve_leg(ch, sh, st, heel_xz, toe_xz, h_heel, h_toe, ankle_h, toe_h, pole, params, local_rotations, n, joints):
     """Targets, heel-off pivot, reach check, two-bone IK and foot aim of one leg; writes its rotations.
 
@@ -573,7 +576,7 @@ def _solve_leg(ch, sh, st, heel_xz, toe_xz, h_heel, h_toe, ankle_h, toe_h, pole,
     return new_ankle, _add(new_ankle, _qrot(aim, foot))
 
 
-@njit(cache=True)
+@_compiler.jit
 def _solve(root_rotation, local_rotations, joints, legf, params, state, chain, xz, heights):
     """Stage 2: per leg `_solve_leg`; remembers where each heel and toe is drawn (a new lock starts there)."""
     for n in range(state.shape[0]):
@@ -590,7 +593,7 @@ def _solve(root_rotation, local_rotations, joints, legf, params, state, chain, x
                 s[_DRAWN] = 1.0 if math.isfinite(p[0]) and math.isfinite(p[2]) else 0.0
 
 
-@njit(cache=True)
+@_compiler.jit
 def _apply_grid(root_position, root_rotation, local_positions, local_rotations, contacts, paths, depths, cols,
                 joints, legf, params, state, roots, chain, xz, qx, qz, heights, grid, origin_x, origin_z, inv_cell):
     """One call per tick when heights come from a height field grid."""
