@@ -70,10 +70,21 @@ class GamepadState:
 
 def sanitize_pad_rows(rows: np.ndarray) -> np.ndarray:
     """A float32 copy of pad rows [..., 21] in their legal ranges, NaN/inf -> 0 (never a NaN pose)."""
-    out = np.nan_to_num(np.asarray(rows, np.float32), nan=0.0, posinf=0.0, neginf=0.0)
-    np.clip(out[..., :4], -1.0, 1.0, out=out[..., :4])
-    np.clip(out[..., 4:], 0.0, 1.0, out=out[..., 4:])
-    return out
+    return sanitize_pad_rows_(np.array(rows, np.float32))
+
+
+def sanitize_pad_rows_(rows: np.ndarray) -> np.ndarray:
+    """`sanitize_pad_rows` in place on a float32 array (returns it). Plain ufuncs: ~3 us for one pad
+    (np.nan_to_num and np.clip cost ~12 us together here)."""
+    bad = ~np.isfinite(rows)
+    if bad.any():
+        rows[bad] = 0.0
+    sticks, rest = rows[..., :4], rows[..., 4:]
+    np.minimum(sticks, 1.0, out=sticks)
+    np.maximum(sticks, -1.0, out=sticks)
+    np.minimum(rest, 1.0, out=rest)
+    np.maximum(rest, 0.0, out=rest)
+    return rows
 
 
 def sanitize_gamepad_(pads: torch.Tensor) -> torch.Tensor:
@@ -85,4 +96,4 @@ def sanitize_gamepad_(pads: torch.Tensor) -> torch.Tensor:
 
 
 __all__ = ["Axis", "Button", "GamepadState", "TickInputs", "NUM_AXES", "NUM_BUTTONS", "GAMEPAD_WIDTH",
-           "sanitize_gamepad_", "sanitize_pad_rows"]
+           "sanitize_gamepad_", "sanitize_pad_rows", "sanitize_pad_rows_"]

@@ -144,6 +144,8 @@ class PFNNController:
         self._pads = torch.zeros(self.batch_size, GAMEPAD_WIDTH, device=self.device)   # the camera-relative pad
         self._pads_np = self._pads.numpy() if self.device.type == "cpu" else None
         self._yaw0 = torch.zeros(self.batch_size, device=self.device)
+        if self._pads_np is not None:       # compile (or load) the stick kernel now, not in the first tick
+            third_person_pads_(self._pads_np, self._yaw0.numpy())
         missing = [j for j in CONTACT_JOINTS if j not in skeleton.names]
         if missing:     # the contacts then belong to no joint: say so in the declaration (no foot lock)
             self.outputs = tuple(o for o in type(self).outputs if o.name != "contacts") + (

@@ -18,7 +18,7 @@ from typing import Any, Callable, Protocol, runtime_checkable
 import numpy as np
 import torch
 
-from ..channels import GAMEPAD_WIDTH, GamepadState, sanitize_pad_rows
+from ..channels import GAMEPAD_WIDTH, NUM_AXES, GamepadState, sanitize_pad_rows, sanitize_pad_rows_
 from ..errors import InputError
 from ..ports import TickInputs
 
@@ -70,6 +70,7 @@ class GamepadInput:
     def __init__(self, read: Callable[[], GamepadState | None]) -> None:
         self.read = read
         self._staging = HostStaging()
+        self._row = np.zeros(GAMEPAD_WIDTH, np.float32)
 
     def sample(self, inputs: TickInputs) -> None:
         pads = inputs.get("gamepad")
@@ -79,7 +80,10 @@ class GamepadInput:
         if state is None:
             pads.zero_()
             return
-        self._staging.write(pads, sanitize_pad_rows(state.vector()))
+        row = self._row                             # one reused host row, sanitised in place
+        row[:NUM_AXES] = state.axes
+        row[NUM_AXES:] = state.buttons
+        self._staging.write(pads, sanitize_pad_rows_(row))
 
     def _state(self, inputs: TickInputs) -> GamepadState | None:
         return self.read()

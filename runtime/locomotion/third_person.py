@@ -9,7 +9,8 @@ the pad first with `third_person_pads_`:
                button is held it is replaced by the camera's forward direction, so the character
                faces where the camera looks and the left stick side-steps
 The one description of this mapping: `neuropuppet.render` and tests read the same functions.
-Works on numpy arrays and torch tensors alike (CPU numpy views cost ~3 us per tick for one character).
+Works on numpy arrays and torch tensors alike; float32 numpy pads (the CPU tick) go through the
+compiled twin in `neuropuppet.kernels.locomotion`.
 """
 from __future__ import annotations
 
@@ -50,6 +51,10 @@ def third_person_pads_(pads: Any, camera_yaw: Any) -> Any:
     moves the character along `camera_relative_stick(pads, camera_yaw)`.
     """
     yaw = camera_yaw.reshape(-1)
+    if isinstance(pads, np.ndarray) and pads.dtype == np.float32 and pads.flags.c_contiguous:
+        from ..kernels.locomotion import third_person_pads      # the compiled twin: ~0.5 us instead of ~14
+        third_person_pads(pads, np.ascontiguousarray(yaw, np.float32), STRAFE_COLUMN)
+        return pads
     xp = _lib(pads)
     s, c = xp.sin(yaw), xp.cos(yaw)
     lx, ly = pads[:, 0] * 1, pads[:, 1] * 1           # copies: both are read after the first write
