@@ -312,7 +312,7 @@ class NativeTick:
         """Compile (first run, then numba's disk cache) now rather than in the first tick of a game."""
         if tick_kernel.signatures:
             return
-        log.info("pfnn: preparing the compiled CPU tick (compiled on the first run, ~10 s; cached after)")
+        log.info("pfnn: preparing the compiled CPU tick (from the disk cache; the first run compiles it, ~10 s)")
         start = time.perf_counter()
         state = {k: v.numpy() for k, v in tick.initial_state(batch_size, core.num_joints, torch.zeros(core.num_joints, 6),
                                                         torch.device("cpu")).items()}

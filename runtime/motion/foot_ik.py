@@ -681,7 +681,7 @@ class FootLock:
         """Compile the kernels (first run; numba's disk cache after) now, not in the first tick of a game."""
         if _apply_grid.signatures:
             return
-        _log.info("foot IK: preparing the compiled kernels (compiled on the first run, ~8 s; cached after)")
+        _log.info("foot IK: preparing the compiled kernels (from the disk cache; the first run compiles them, ~8 s)")
         n, j = self.batch_size, self.skeleton.num_joints
         rotations = np.zeros((n, j, 4), np.float32)
         rotations[..., 0] = 1.0
