@@ -10,6 +10,8 @@ TARGETS = {
     "motion": "neuropuppet.motion.benchmark",
     "pfnn": "neuropuppet.controllers.pfnn.benchmark",
     "render": "neuropuppet.render.benchmark",
+    "nn": "neuropuppet.nn.benchmark",
+    "features": "neuropuppet.audio.features_bench",
 }
 
 

@@ -12,6 +12,7 @@ Built-in kinds:
   head                another character's joint: {of: GROUP, joint: Head, index: 0}
   constant            a fixed value: {value: [x, y, z]}
   audio               a music file's samples on the simulation clock: {file: song.ogg}
+  audio_features      causal music features of a file (neuropuppet.audio.features): {file: song.ogg, n_mfcc: 20}
 Third-party kinds: the entry-point group `neuropuppet.sources`, name -> a factory called as
 `factory(input_name, context, **params)` returning a source (see `SourceContext`).
 """
@@ -113,10 +114,18 @@ def _audio(input_name: str, ctx: SourceContext, file: str | None = None, **p: An
     return AudioSource(load_audio(file, **p))
 
 
+def _audio_features(input_name: str, ctx: SourceContext, file: str | None = None, **p: Any) -> InputSource:
+    if not file:
+        raise ConfigError("an audio_features input needs a file")
+    from ..audio import load_audio
+    from ..audio.features import AudioFeatureSource
+    return AudioFeatureSource(load_audio(file), name=input_name, **p)
+
+
 BUILT_IN: dict[str, Callable[..., InputSource]] = {
     "gamepad": _live, "keyboard": _live, "pattern": _pattern, "none": _none, "replay": _replay, "circle": _circle,
     "path": _path, "camera": _camera, "pointer": _pointer, "mouse": _pointer, "head": _head,
-    "constant": _constant, "audio": _audio,
+    "constant": _constant, "audio": _audio, "audio_features": _audio_features,
 }
 
 
