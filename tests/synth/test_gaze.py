@@ -76,3 +76,43 @@ def test_blinks(session):
     rate = starts / (motion.num_frames / motion.fps / 60)
     assert 5 <= rate <= 35
     assert labels["blink"].max() > 0.9 and labels["blink"].min() >= 0
+
+
+def test_eyelids_are_joints_whose_rotation_is_the_closure(session):
+    motion, labels = session
+    from neuropuppet.motion.synth.gaze import EYELID_CLOSED_DEG
+    for lid in ("LeftEyelid", "RightEyelid"):
+        q = motion.rotations[:, motion.skeleton.index(lid)].astype(np.float64)
+        angle = np.degrees(2 * np.arctan2(q[:, 1], q[:, 0]))
+        np.testing.assert_allclose(angle / EYELID_CLOSED_DEG, labels["blink"], atol=2e-3)
+    assert len(labels["blink_onset"]) >= 2
+
+
+def test_same_seed_same_bytes(tmp_path):
+    a = generate("gaze", tmp_path / "a", minutes=0.4, seed=5, progress=False)
+    b = generate("gaze", tmp_path / "b", minutes=0.4, seed=5, progress=False)
+    assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
+    c = generate("gaze", tmp_path / "c", minutes=0.4, seed=6, progress=False)
+    assert a[0].read_bytes() != c[0].read_bytes()
+
+
+def test_people_differ_bodies_turn_and_near_targets_verge(tmp_path):
+    from neuropuppet.motion.synth.gaze import simulate
+    paths = generate("gaze", tmp_path, minutes=4, seed=3, progress=False)
+    labels = [dict(np.load(p)) for p in paths if p.name.endswith(".labels.npz")]
+    assert len({float(l["blinks_per_minute"]) for l in labels}) == len(labels) > 3
+    assert len({float(l["head_free_deg"]) for l in labels}) == len(labels)
+    body = np.concatenate([l["body_yaw"] for l in labels])
+    assert np.abs(body).max() > 60, "targets behind should turn the body"
+    # a scripted near target makes the eyes verge; a far one barely
+    near = np.tile([0.0, 0.0, 0.3], (120, 1))
+    far = np.tile([0.0, 0.0, 5.0], (120, 1))
+    _, rot_near, _ = simulate(np.random.default_rng(0), near)
+    _, rot_far, _ = simulate(np.random.default_rng(0), far)
+
+    def yaw(q):
+        w, x, y, z = q[..., 0], q[..., 1], q[..., 2], q[..., 3]
+        return np.degrees(np.arctan2(2 * (x * z + w * y), 1 - 2 * (x * x + y * y)))
+    v_near = yaw(rot_near[-1, 6]) - yaw(rot_near[-1, 5])
+    v_far = yaw(rot_far[-1, 6]) - yaw(rot_far[-1, 5])
+    assert v_near > 8 > 2 > v_far > 0

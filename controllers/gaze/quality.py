@@ -1,0 +1,240 @@
+"""Gaze quality on a scripted target sequence, measured through the public API (issue 11, item 5).
+
+    python -m neuropuppet.controllers.gaze.quality [--minutes 10] [--artifact NAME=PATH ...]
+
+runs the `gaze` controller, the `lookat` baseline (both alone, as a head on a neck) and the ground
+truth (the synthetic generator's model, `neuropuppet.motion.synth.gaze.simulate`, for its average
+person) on the same script and prints the metrics side by side:
+
+  settled_error_deg   median angle between the gaze and the target >= 1 s after each target change
+  peak_velocity       peak gaze speed (deg/s) within 0.6 s after each jump, by jump amplitude
+  latency_ms          median time from a jump to the gaze speed first exceeding half its peak (and 30 deg/s)
+  peak_at_ms          median time from a jump to the peak gaze speed (the main saccade's middle)
+  blinks_per_minute   lid closure rising through 0.5, per minute; blink_after_large / _small: the
+                      share of jumps >= 30 deg / <= 10 deg followed by a blink within 0.5 s
+  head_share          the head's yaw change 1 s after a jump over the jump, by amplitude
+  eye_range_deg       the largest eye-in-head angle (yaw or pitch, either eye)
+  vergence_deg        right eye yaw minus left eye yaw while settled on the 0.3 m target, and on 3 m
+  drift               settled error in the first and the last minute of a long run (`--minutes`),
+                      and the eye angles' spread in the last minute (0 = frozen eyes)
+
+The script (`script()`): 2 s ahead, jumps of 5, 10, 20, 30, 45, 60 deg alternating left and right
+(2 s each, twice, the second time 8 deg up), a slow sweep (10 deg/s), a fast one (60 deg/s), a near
+target (0.3 m) and a far one (3 m); repeated for long runs.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from neuropuppet.motion.synth.gaze import simulate
+
+FPS = 60
+JUMPS = (5.0, 10.0, 20.0, 30.0, 45.0, 60.0)
+AVERAGE_PERSON = {"blinks_per_minute": 14.0, "head_free_deg": 15.0, "head_share": 0.82, "head_time": 0.125,
+                  "latency": 0.2}
+
+
+@dataclass
+class Script:
+    target: np.ndarray        # [T, 3] azimuth, elevation (deg), distance (m) from the eye centre
+    still_since: np.ndarray   # [T] frames since the target last changed (-1 while it moves)
+    jumps: list[tuple[int, float]]   # (frame, amplitude deg)
+    near: np.ndarray          # [T] bool: the 0.3 m target
+    far: np.ndarray           # [T] bool: the 3 m target after it
+
+
+def script(repeats: int = 1) -> Script:
+    rows: list[np.ndarray] = []
+    jumps: list[tuple[int, float]] = []
+    near: list[bool] = []
+    far: list[bool] = []
+    moving: list[bool] = []
+
+    def hold(az: float, el: float, dist: float, seconds: float, kind: str = "") -> None:
+        rows.extend([np.array([az, el, dist])] * int(seconds * FPS))
+        near.extend([kind == "near"] * int(seconds * FPS))
+        far.extend([kind == "far"] * int(seconds * FPS))
+        moving.extend([False] * int(seconds * FPS))
+
+    def sweep(az0: float, az1: float, speed: float) -> None:
+        n = int(abs(az1 - az0) / speed * FPS)
+        rows.extend(np.stack([np.linspace(az0, az1, n), np.zeros(n), np.full(n, 2.0)], -1))
+        near.extend([False] * n), far.extend([False] * n), moving.extend([True] * n)
+
+    for _ in range(repeats):
+        hold(0, 0, 2.0, 2.0)
+        for el in (0.0, 8.0):
+            side, at = 1.0, 0.0
+            for amp in JUMPS:
+                at = at + side * amp if abs(at + side * amp) <= 60 else at - side * amp
+                jumps.append((len(rows), float(np.hypot(amp, el if amp == JUMPS[0] else 0.0))))
+                hold(at, el, 2.0, 2.0)
+                side = -side
+            hold(0, 0, 2.0, 2.0)
+        sweep(-20, 20, 10.0)
+        sweep(20, -40, 60.0)
+        hold(0, -10, 0.3, 2.0, "near")
+        hold(0, -10, 3.0, 2.0, "far")
+    target = np.array(rows)
+    still = np.full(len(target), -1)
+    mov = np.array(moving)
+    for t in range(len(target)):
+        if mov[t]:
+            continue
+        changed = t == 0 or mov[t - 1] or np.any(target[t] != target[t - 1])
+        still[t] = 0 if changed else still[t - 1] + 1
+    return Script(target, still, jumps, np.array(near), np.array(far))
+
+
+def _direction(az_deg: np.ndarray, el_deg: np.ndarray) -> np.ndarray:
+    az, el = np.radians(az_deg), np.radians(el_deg)
+    return np.stack([np.sin(az) * np.cos(el), np.sin(el), np.cos(az) * np.cos(el)], -1)
+
+
+def _yaw_pitch_deg(q: np.ndarray) -> np.ndarray:
+    w, x, y, z = np.moveaxis(np.asarray(q, np.float64), -1, 0)
+    d = np.stack([2 * (x * z + w * y), 2 * (y * z - w * x), 1 - 2 * (x * x + y * y)], -1)
+    return np.degrees(np.stack([np.arctan2(d[..., 0], d[..., 2]), np.arctan2(d[..., 1], np.hypot(d[..., 0], d[..., 2]))], -1))
+
+
+def run_controller(name: str, s: Script, artifact: str | None = None, **options: Any) -> dict[str, np.ndarray]:
+    """Run controller `name` (from `artifact`, default its shipped one) alone on the script; per-tick gaze,
+    head, eye and lid records."""
+    import neuropuppet as npp
+    from neuropuppet.input.source import FunctionInput
+    from neuropuppet.motion.kinematics import forward_kinematics
+
+    probe = npp.make(name, artifact=artifact, **options)
+    sk = probe.skeleton
+    pose = npp.PoseBatch.rest(sk, 1, "cpu").to_numpy()
+    wp, _ = forward_kinematics(sk.parents, pose.local_positions, pose.local_rotations, pose.root_position,
+                               pose.root_rotation)
+    eyes = [sk.index("LeftEye"), sk.index("RightEye")]
+    centre = wp[0, eyes].mean(0)
+    world = centre + s.target[:, 2:3] * _direction(s.target[:, 0], s.target[:, 1])
+    rt = npp.Runtime(tick_rate=FPS)
+    g = rt.spawn(probe, inputs={"gaze_target": FunctionInput("gaze_target", lambda t: world[min(int(round(t * FPS)), len(world) - 1)])})
+    out: dict[str, list] = {"direction": [], "to_target": [], "head": [], "eyes": [], "lids": []}
+    for i, _ in enumerate(rt.run(len(world))):
+        p = g.pose
+        ex = {k: v.detach().cpu().numpy()[0].copy() for k, v in p.extras.items()}
+        out["direction"].append(ex["gaze_direction"])
+        out["to_target"].append(world[i] - ex["gaze_origin"])
+        out["head"].append(np.degrees(ex["head_angles"]))
+        out["eyes"].append(_yaw_pitch_deg(p.local_rotations[0, eyes].detach().cpu().numpy()))
+        out["lids"].append(ex["eyelid_closure"].mean() if "eyelid_closure" in ex else 0.0)
+    return {k: np.asarray(v, np.float64) for k, v in out.items()}
+
+
+def run_ground_truth(s: Script, seed: int = 0) -> dict[str, np.ndarray]:
+    """The generator's model of the average person on the script."""
+    _, rot, labels = simulate(np.random.default_rng(seed), s.target, dict(AVERAGE_PERSON), FPS)
+    return {"direction": labels["gaze_direction"].astype(np.float64),      # from the eye centre, which the
+            "to_target": s.target[:, 2:3] * _direction(s.target[:, 0], s.target[:, 1]),   # target is placed from
+            "head": labels["head_angles"].astype(np.float64), "eyes": _yaw_pitch_deg(rot[:, [5, 6]]),
+            "lids": labels["blink"].astype(np.float64)}
+
+
+def _angle(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.degrees(np.arctan2(np.linalg.norm(np.cross(a, b), axis=-1), np.sum(a * b, -1)))
+
+
+def measure(r: dict[str, np.ndarray], s: Script) -> dict[str, Any]:
+    """The metrics of the module docstring from one run's records."""
+    err = _angle(r["direction"], r["to_target"])
+    settled = s.still_since >= FPS
+    speed = np.concatenate([[0.0], _angle(r["direction"][1:], r["direction"][:-1]) * FPS])
+    peaks: dict[float, list[float]] = {}
+    latency, peak_at, share, blink_large, blink_small = [], [], {}, [], []
+    onsets = np.nonzero((r["lids"][1:] > 0.5) & (r["lids"][:-1] <= 0.5))[0] + 1
+    for f, amp in s.jumps:
+        win = speed[f:f + int(0.6 * FPS)]
+        peaks.setdefault(round(amp), []).append(float(win.max()))
+        fast = np.nonzero(win > max(30.0, 0.5 * win.max()))[0]
+        if len(fast):
+            latency.append(fast[0] / FPS * 1000)
+        peak_at.append(int(np.argmax(win)) / FPS * 1000)
+        moved = abs(r["head"][min(f + FPS, len(err) - 1), 0] - r["head"][max(f - 1, 0), 0])
+        share.setdefault(round(amp), []).append(float(moved / amp))
+        blinked = bool(np.any((onsets >= f) & (onsets < f + FPS // 2)))
+        (blink_large if amp >= 30 else blink_small if amp <= 10 else []).append(blinked)
+    vergence = r["eyes"][:, 1, 0] - r["eyes"][:, 0, 0]
+    minutes = len(err) / FPS / 60
+    return {
+        "settled_error_deg": float(np.median(err[settled])),
+        "peak_velocity": {a: float(np.mean(v)) for a, v in sorted(peaks.items())},
+        "latency_ms": float(np.median(latency)) if latency else float("nan"),
+        "peak_at_ms": float(np.median(peak_at)),
+        "blinks_per_minute": len(onsets) / minutes,
+        "blink_after_large": float(np.mean(blink_large)) if blink_large else float("nan"),
+        "blink_after_small": float(np.mean(blink_small)) if blink_small else float("nan"),
+        "head_share": {a: float(np.mean(v)) for a, v in sorted(share.items())},
+        "eye_range_deg": float(np.abs(r["eyes"]).max()),
+        "vergence_near_deg": float(vergence[s.near & settled].mean()),
+        "vergence_far_deg": float(vergence[s.far & settled].mean()),
+    }
+
+
+def drift(r: dict[str, np.ndarray], s: Script) -> dict[str, float]:
+    """Settled error in the first and last minute of a long run, and the eyes' spread in the last minute."""
+    err = _angle(r["direction"], r["to_target"])
+    settled = s.still_since >= FPS
+    minute = 60 * FPS
+    first, last = slice(0, minute), slice(len(err) - minute, len(err))
+    return {"first_minute_error_deg": float(np.median(err[first][settled[first]])),
+            "last_minute_error_deg": float(np.median(err[last][settled[last]])),
+            "last_minute_eye_std_deg": float(r["eyes"][last].std(0).mean())}
+
+
+def compare(minutes: float = 0.0, artifacts: dict[str, str | None] | None = None) -> dict[str, dict[str, Any]]:
+    """Metrics of gaze (one column per `artifacts` entry, name -> path; default the shipped one), lookat and
+    the ground truth on one script (+ drift over `minutes` for each gaze network)."""
+    s = script()
+    artifacts = artifacts or {"gaze": None}
+    runs = {name: run_controller("gaze", s, artifact=path) for name, path in artifacts.items()}
+    runs |= {"lookat": run_controller("lookat", s), "ground_truth": run_ground_truth(s)}
+    table = {name: measure(r, s) for name, r in runs.items()}
+    if minutes > 0:
+        long = script(repeats=max(1, int(np.ceil(minutes * 60 * FPS / len(s.target)))))
+        for name, path in artifacts.items():
+            table[name]["drift"] = drift(run_controller("gaze", long, artifact=path), long)
+    return table
+
+
+def markdown(table: dict[str, dict[str, Any]]) -> str:
+    names = list(table)
+    keys = [k for k in table[names[0]] if k != "drift"]
+    rows = ["| metric | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
+
+    def fmt(v: Any) -> str:
+        if isinstance(v, dict):
+            return ", ".join(f"{k}: {x:.2f}" if not isinstance(x, dict) else f"{k}: ..." for k, x in v.items())
+        return f"{v:.2f}"
+    for k in keys:
+        rows.append(f"| {k} | " + " | ".join(fmt(table[n][k]) for n in names) + " |")
+    for n in names:
+        if "drift" in table[n]:
+            rows.append(f"| drift ({n}) | " + fmt(table[n]["drift"]) + " |" + " |" * (len(names) - 1))
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--minutes", type=float, default=0.0, help="also run gaze this long on a repeated script (drift)")
+    p.add_argument("--artifact", action="append", default=[], metavar="NAME=PATH",
+                   help="gaze artifacts to measure (repeatable; default: the shipped gaze.pt and gaze_lod.pt)")
+    args = p.parse_args(argv)
+    from .controller import DEFAULT_DIR
+    arts = dict(a.split("=", 1) for a in args.artifact) or {
+        "gaze": str(DEFAULT_DIR / "gaze.pt"), "gaze_lod": str(DEFAULT_DIR / "gaze_lod.pt")}
+    arts = {k: v for k, v in arts.items() if Path(v).is_file()}
+    print(markdown(compare(args.minutes, arts)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+"""GazeTrainer: the `gaze` trainer plugin (data, model, loss, report and export on the shared loop).
+
+Truncated BPTT over long clips (`TBPTTChunks`: each lane streams whole clips window after window
+with the recurrent state carried across windows), so the cell learns to run for minutes. Its inputs
+are only the target and the body's turn rate, never its own previous output, so running on its own
+output cannot compound errors (no exposure bias); Gaussian noise on the normalised inputs while
+training keeps it steady against jittery targets.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from neuropuppet.controllers.gaze.export import export_gaze
+from neuropuppet.controllers.gaze.features import ANGLES
+from neuropuppet.controllers.gaze.network import GazeNet
+from neuropuppet.errors import ConfigError
+from neuropuppet.nn import block_statistics
+from neuropuppet.training import ClipIndex, Report, RunInfo, Setup, Split, TBPTTChunks, TrainerBase, contiguous_runs
+
+from .config import GazeTrainConfig
+from .dataset import GazeDataset, build_dataset
+
+
+def ensure_data(cfg: GazeTrainConfig) -> Path:
+    """The data folder, generated with the synthetic gaze generator when empty and `synth_minutes` > 0."""
+    folder = Path(cfg.data)
+    if not any(folder.glob("*.bvh")) and cfg.synth_minutes > 0:
+        from neuropuppet.motion import synth
+        folder.mkdir(parents=True, exist_ok=True)
+        synth.generate("gaze", folder, cfg.synth_minutes, cfg.synth_seed)
+    return folder
+
+
+class GazeTrainer(TrainerBase):
+    """Train the gaze network from BVH clips with gaze targets; export the `gaze` artifact."""
+
+    name: ClassVar[str] = "gaze"
+    description: ClassVar[str] = "recurrent gaze: head, eyes and blinks from the target (LSTM/GRU, TBPTT)"
+    controller: ClassVar[str] = "gaze"
+    config_class: ClassVar[type] = GazeTrainConfig
+    artifact_name: ClassVar[str] = "gaze.pt"
+    dataset_version: ClassVar[int] = 2
+    config: GazeTrainConfig
+
+    def check_config(self) -> None:
+        super().check_config()
+        c = self.config
+        if c.kind not in ("lstm", "gru"):
+            raise ConfigError(f"gaze config: kind must be lstm or gru, got {c.kind!r}")
+        for key in ("hidden", "layers", "window"):
+            if getattr(c, key) < 1:
+                raise ConfigError(f"gaze config: {key} must be at least 1, got {getattr(c, key)}")
+        if c.input_noise < 0 or c.blink_weight < 0:
+            raise ConfigError("gaze config: input_noise and blink_weight must not be negative")
+
+    # -- data ---------------------------------------------------------------------------------------
+    def data_files(self) -> list[Path]:
+        folder = ensure_data(self.config)
+        clips = sorted(folder.glob("*.bvh"))
+        return clips + [c.with_name(c.name[:-4] + ".labels.npz") for c in clips
+                        if c.with_name(c.name[:-4] + ".labels.npz").is_file()]
+
+    def build_dataset(self, files: list[Path], *, progress: bool) -> GazeDataset:
+        return build_dataset([f for f in files if f.suffix == ".bvh"], progress=progress)
+
+    def clip_index(self, ds: GazeDataset) -> ClipIndex:
+        return ClipIndex(ds.clip, ds.files)
+
+    # -- model and batches ----------------------------------------------------------------------------
+    def _clips(self, ds: GazeDataset, items: np.ndarray) -> list[dict[str, torch.Tensor]]:
+        return [{"x": torch.from_numpy(ds.x[r]), "angles": torch.from_numpy(ds.angles[r]),
+                 "onset": torch.from_numpy(ds.blink_onset[r]),
+                 "weight": torch.from_numpy(1.0 + self.config.settled_weight * ds.settled[r])} for r in contiguous_runs(items, ds.clip)]
+
+    def setup(self, ds: GazeDataset, split: Split) -> Setup:
+        c = self.config
+        model = GazeNet(c.kind, c.hidden, c.layers)
+        model.x_norm.set(*block_statistics(ds.x[split.train], {"direction": slice(0, 3), "distance": slice(3, 4),
+                                                               "turn": slice(4, 5)}))
+        model.y_norm.set(*block_statistics(ds.angles[split.train], {"head": slice(0, 2), "eyes": slice(2, 6)}))
+        train = TBPTTChunks(self._clips(ds, split.train), c.window, c.batch_size, seed=c.seed, state_batch_dim=1)
+        val = TBPTTChunks(self._clips(ds, split.held_out), c.window, 2, state_batch_dim=1)
+        return Setup(model, train, val)
+
+    def loss(self, module: torch.nn.Module, batch: Any) -> torch.Tensor:
+        """MSE of the normalised angles (settled frames weighted 1 + settled_weight) + blink_weight x the blink
+        onsets' binary cross-entropy."""
+        net = module.module if hasattr(module, "module") else module
+        x = batch["x"]
+        h, c = batch.state if batch.state is not None else (None, None)
+        if net.training and self.config.input_noise > 0:
+            x = x + self.config.input_noise * net.x_norm.std * torch.randn_like(x)
+        y, h, c = net.sequence(x, h, c)
+        batch.carry((h, c))
+        w = batch["weight"].unsqueeze(-1)
+        angles = torch.mean(w * (y[..., :ANGLES] - net.y_norm(batch["angles"])) ** 2) / torch.mean(w)
+        blink = F.binary_cross_entropy_with_logits(y[..., ANGLES], batch["onset"])
+        return angles + self.config.blink_weight * blink
+
+    def optimiser(self, module: torch.nn.Module, steps_per_epoch: int) -> tuple[torch.optim.Optimizer, Any]:
+        """Adam with a cosine decay of the learning rate to `lr_final` x itself over the run's steps."""
+        c = self.config
+        total = steps_per_epoch * c.epochs if c.max_steps <= 0 else min(c.max_steps, steps_per_epoch * c.epochs)
+        opt = torch.optim.Adam(module.parameters(), lr=c.learning_rate)
+        final = c.lr_final
+
+        def factor(step: int) -> float:
+            return final + (1.0 - final) * 0.5 * (1.0 + math.cos(math.pi * min(step / max(total, 1), 1.0)))
+        return opt, torch.optim.lr_scheduler.LambdaLR(opt, factor)
+
+    # -- report and artifact -------------------------------------------------------------------------------
+    def report(self, model: GazeNet, ds: GazeDataset, split: Split) -> Report:
+        from .report import evaluate, quality_markdown
+        quality = evaluate(model, ds, split.held_out, self.config.report_clips) if self.config.report_clips else {}
+        return Report({"quality": quality}, quality_markdown(quality), "Gaze training report")
+
+    def export(self, model: GazeNet, ds: GazeDataset, path: Path, info: RunInfo) -> None:
+        export_gaze(model, path, fps=ds.fps, training_config=info.config, data_fingerprint=info.data_fingerprint,
+                    metrics=info.metrics)
