@@ -1,0 +1,208 @@
+"""MANNController: the `mann` controller plugin (a gamepad-driven quadruped, N dogs per call)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar, Sequence
+
+import numpy as np
+import torch
+
+from neuropuppet.artifacts import Artifact, pick_device, quiet_torchscript
+from neuropuppet.channels import GAMEPAD_WIDTH
+from neuropuppet.controller import PLUGIN_API_VERSION, character_indices
+from neuropuppet.errors import ArtifactError, InputError
+from neuropuppet.locomotion.third_person import third_person_pads_
+from neuropuppet.motion.skeleton import Skeleton
+from neuropuppet.pose import PoseBatch
+from neuropuppet.ports import CAMERA_YAW, GAMEPAD, TERRAIN, InputSpec, OutputSpec, TickInputs
+from neuropuppet.terrain import HeightField
+
+from .features import NUM_EXPERTS, STATIONARY_GAITS, STICK, MANNFeatures, gait_table
+from .network import MANN, mann_from_state
+from .tick import MANNTick, initial_state
+
+DEFAULT_DIR = Path(__file__).resolve().parent / "default"
+STATE_KEYS = ("root_xz", "yaw", "past", "future", "joints")   # the order the tick takes them
+
+
+class MANNController:
+    """Mode-adaptive neural network quadruped locomotion (Zhang et al. 2018) for N dogs.
+
+    Left stick = velocity relative to the camera (input camera_yaw); the gait and action buttons are in
+    `controls` (built from the artifact's gait columns). Options: script (bool, TorchScript the tick),
+    ablate (an expert index switched off, for the expert analysis; -1 none). Planted paws are held by the
+    `foot_lock` pose modifier (its default modifier), which reads the declared contacts and their joints.
+    """
+
+    name: ClassVar[str] = "mann"
+    api_version: ClassVar[int] = PLUGIN_API_VERSION
+    description: ClassVar[str] = "Mode-adaptive neural network quadruped (gamepad): gaits and actions by gating 8 experts"
+    inputs: ClassVar[tuple[InputSpec, ...]] = (GAMEPAD, CAMERA_YAW, TERRAIN)
+    outputs: ClassVar[tuple[OutputSpec, ...]] = (
+        OutputSpec("contacts", (4,), "paw contacts LF, RF, LH, RH", joints=("LeftHand", "RightHand", "LeftFoot", "RightFoot"),
+                   range=(0.0, 1.0)),
+        OutputSpec("expert_weights", (NUM_EXPERTS,), "the gating network's coefficients of the 8 experts",
+                   range=(0.0, 1.0)),
+        OutputSpec("gait_weights", (8,), "current gait weights idle, walk, pace, trot, canter, sit, stand, jump",
+                   range=(0.0, 1.0)),
+    )
+    controls: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("left stick / WASD", "walk, relative to the camera"),
+        ("trigger_left", "pace"), ("trigger_right", "trot"), ("right_shoulder", "canter"),
+        ("x", "sit"), ("y", "stand (rear up)"), ("a", "jump"),
+    )
+    default_modifiers: ClassVar[tuple[str, ...]] = ("foot_lock",)
+
+    def __init__(self, net: Any, skeleton: Skeleton, *, gaits: Sequence[str], feet: Sequence[str],
+                 rest_joints: np.ndarray, gait_speeds: dict[str, float], batch_size: int = 1,
+                 device: torch.device | str = "cpu", script: bool = True, ablate: int = -1) -> None:
+        if batch_size < 1:
+            raise InputError(f"mann: batch_size must be at least 1, got {batch_size}")
+        self.skeleton = skeleton
+        self.device = torch.device(device)
+        self.batch_size = int(batch_size)
+        missing = [f for f in feet if f not in skeleton.names]
+        if missing:
+            raise ArtifactError(f"mann: the feet {missing} are not joints of the artifact's skeleton")
+        self.gaits = tuple(gaits)
+        for need in ("idle", "walk"):
+            if need not in self.gaits:
+                raise ArtifactError(f"mann: the model's gait columns {list(self.gaits)} lack {need!r}")
+        self.features = MANNFeatures.build(skeleton.num_joints, self.gaits, tuple(skeleton.index(f) for f in feet))
+        if not isinstance(net, MANN):
+            try:
+                net = mann_from_state({k: v for k, v in net.state_dict().items()})
+            except (KeyError, RuntimeError) as e:
+                raise ArtifactError(f"mann: the artifact's network is not a MANN ({type(e).__name__}: {e})") from e
+        sizes = (net.x_norm.size, net.y_norm.size)
+        if sizes != (self.features.x_size, self.features.y_size):
+            raise ArtifactError(f"mann: the network maps {sizes[0]} -> {sizes[1]} values, but a {skeleton.num_joints}-joint "
+                                f"skeleton with {len(self.gaits)} gaits and {len(feet)} feet needs "
+                                f"{self.features.x_size} -> {self.features.y_size}")
+        if not -1 <= ablate < net.num_experts:
+            raise InputError(f"mann: ablate must be -1 or an expert index 0..{net.num_experts - 1}, got {ablate}")
+        self.table = gait_table(self.gaits, dict(gait_speeds))
+        stationary = torch.tensor([1.0 if g in STATIONARY_GAITS else 0.0 for g in self.gaits])
+        core = MANNTick(net.eval(), self.features, self.table, STICK, torch.as_tensor(skeleton.parents),
+                        torch.as_tensor(skeleton.offsets), stationary, ablate).to(self.device)
+        if script:
+            with quiet_torchscript():
+                core = torch.jit.script(core)
+        self._core = core
+        self._rest = torch.as_tensor(np.asarray(rest_joints, np.float32).reshape(skeleton.num_joints, 12))
+        self._idle = self.gaits.index("idle")
+        self.state = initial_state(self.batch_size, len(self.gaits), self._idle, self._rest, self.device)
+        self._pose = PoseBatch.rest(skeleton, self.batch_size, self.device)
+        self._pads = torch.zeros(self.batch_size, GAMEPAD_WIDTH, device=self.device)
+        self._yaw0 = torch.zeros(self.batch_size, device=self.device)
+        self._terrain_source: HeightField | None = None
+        self.set_terrain(HeightField.flat())
+        names = ", ".join(self.gaits)
+        self.outputs = (
+            OutputSpec("contacts", (len(feet),), f"foot contacts {', '.join(feet)}", joints=tuple(feet), range=(0.0, 1.0)),
+            OutputSpec("expert_weights", (net.num_experts,), f"the gating network's coefficients of the {net.num_experts} experts",
+                       range=(0.0, 1.0)),
+            OutputSpec("gait_weights", (len(self.gaits),), f"current gait weights {names}", range=(0.0, 1.0)))
+        self.controls = (("left stick / WASD", "walk, relative to the camera"),) + tuple(
+            (sel, name if name != "stand" else "stand (rear up)") for sel, name in self.table.controls())
+
+    # -- plugin protocol ---------------------------------------------------------------------
+    @classmethod
+    def default_artifact(cls) -> Path | None:
+        path = DEFAULT_DIR / "mann.pt"
+        return path if path.is_file() else None
+
+    @classmethod
+    def from_artifact(cls, artifact: Artifact | None, *, batch_size: int = 1,
+                      device: torch.device | str | None = None, **options: Any) -> "MANNController":
+        if artifact is None:
+            raise ArtifactError("mann needs a trained artifact; none given and no shipped default found at "
+                                f"{DEFAULT_DIR / 'mann.pt'} (train one: neuropuppet train mann --config "
+                                "trainers/mann/default.yaml)")
+        meta = artifact.metadata
+        if meta.controller != cls.name:
+            raise ArtifactError(f"{artifact.path}: artifact is for controller {meta.controller!r}, not 'mann'")
+        if meta.skeleton is None:
+            raise ArtifactError(f"{artifact.path}: mann artifact lacks its skeleton in the metadata")
+        extra = meta.extra or {}
+        for key in ("gaits", "feet", "rest_joints", "gait_speeds"):
+            if key not in extra:
+                raise ArtifactError(f"{artifact.path}: mann artifact lacks {key!r} in its metadata")
+        skeleton = Skeleton.from_dict(meta.skeleton)
+        want = options.pop("skeleton", None)
+        if want is not None and not want.same_topology(skeleton):
+            raise ArtifactError(f"{artifact.path}: artifact skeleton ({skeleton.num_joints} joints) does not "
+                                f"match the requested skeleton ({want.num_joints} joints)")
+        dev = pick_device(device) if device is not None else artifact.device
+        try:
+            return cls(artifact.module.cpu(), skeleton, gaits=extra["gaits"], feet=extra["feet"],
+                       rest_joints=np.asarray(extra["rest_joints"], np.float32), gait_speeds=extra["gait_speeds"],
+                       batch_size=batch_size, device=dev, **options)
+        except TypeError as e:
+            raise InputError(f"mann: {e}") from None
+
+    def reset(self, indices: Sequence[int] | None = None) -> None:
+        fresh = initial_state(self.batch_size, len(self.gaits), self._idle, self._rest, self.device)
+        if indices is None:
+            for k, v in self.state.items():
+                v.copy_(fresh[k])
+            return
+        rows = torch.as_tensor(character_indices(indices, self.batch_size, "mann"), dtype=torch.long, device=self.device)
+        for k, v in self.state.items():
+            v[rows] = fresh[k][rows]
+
+    def set_terrain(self, terrain: HeightField) -> None:
+        """Stand the dogs on `terrain` (heights only: the model was trained on flat ground)."""
+        self._terrain_source = terrain
+        self._heights = torch.as_tensor(terrain.heights, device=self.device)
+        self._terrain = torch.tensor([terrain.origin[0], terrain.origin[1], 1.0 / terrain.cell_size], device=self.device)
+
+    def place(self, positions: torch.Tensor | np.ndarray, yaw: torch.Tensor | np.ndarray | None = None) -> None:
+        """Put the dogs at world (x, z) positions [N, 2] (and headings [N]), history reset there."""
+        xz = torch.as_tensor(np.asarray(positions, np.float32), device=self.device).reshape(-1, 2)
+        if xz.shape[0] != self.batch_size or not torch.isfinite(xz).all():
+            raise InputError(f"mann: place() takes {self.batch_size} finite (x, z) positions, got shape {tuple(xz.shape)}")
+        self.reset()
+        y = (torch.zeros(self.batch_size, device=self.device) if yaw is None
+             else torch.as_tensor(np.asarray(yaw, np.float32), device=self.device).reshape(self.batch_size))
+        if not torch.isfinite(y).all():
+            raise InputError("mann: place() yaws must be finite")
+        d = torch.stack([torch.sin(y), torch.cos(y)], -1).unsqueeze(1)
+        for key in ("past", "future"):
+            self.state[key][:, :, 0:2] = xz.unsqueeze(1)
+            self.state[key][:, :, 2:4] = d
+        self.state["root_xz"].copy_(xz)
+        self.state["yaw"].copy_(y)
+
+    def step(self, inputs: TickInputs) -> PoseBatch:
+        pads = self._camera_relative(inputs.get("gamepad"), inputs.get("camera_yaw"))
+        terrain = inputs.get("terrain")
+        if terrain is not None and terrain is not self._terrain_source:
+            self.set_terrain(terrain)
+        s = self.state
+        with torch.inference_mode():
+            rp, rr, lp, lr, contacts, coeff, gait = self._core(pads, self._heights, self._terrain, s["root_xz"],
+                                                               s["yaw"], s["past"], s["future"], s["joints"])
+        pose = self._pose
+        pose.root_position, pose.root_rotation = rp, rr
+        pose.local_positions, pose.local_rotations = lp, lr
+        pose.extras["contacts"] = contacts
+        pose.extras["expert_weights"] = coeff
+        pose.extras["gait_weights"] = gait
+        return pose
+
+    def _camera_relative(self, pads: torch.Tensor | None, camera_yaw: torch.Tensor | None) -> torch.Tensor:
+        """This tick's pad with the stick turned relative to the camera (`neuropuppet.locomotion.third_person`),
+        in the controller's own buffer (the input stays as given)."""
+        if pads is None:
+            self._pads.zero_()
+            return self._pads
+        if pads.shape != (self.batch_size, GAMEPAD_WIDTH):
+            raise InputError(f"mann: gamepad tensor has shape {tuple(pads.shape)}, expected ({self.batch_size}, {GAMEPAD_WIDTH})")
+        self._pads.copy_(torch.nan_to_num(pads.to(self.device), 0.0, 0.0, 0.0).clamp(-1.0, 1.0))
+        yaw = self._yaw0 if camera_yaw is None else torch.nan_to_num(camera_yaw.to(self.device).reshape(-1), 0.0, 0.0, 0.0)
+        if self.device.type == "cpu":
+            third_person_pads_(self._pads.numpy(), yaw.numpy().astype(np.float32))
+        else:
+            third_person_pads_(self._pads, yaw)
+        return self._pads
