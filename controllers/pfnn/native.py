@@ -27,6 +27,7 @@ import math
 import time
 from typing import NamedTuple
 
+import numba
 import numpy as np
 import torch
 
@@ -285,6 +286,14 @@ class NativeTick:
 
     State arrays are numpy views of the controller's state tensors, updated in place; the pose
     arrays are allocated once and overwritten each tick (the controller protocol allows reuse).
+
+    Calls skip numba's dispatcher once it has seen the state arrays: the dispatcher types all 51 of the
+    kernel's arguments on every call (~25 ns each, ~1.3 us per call, measured) although only the pads
+    and the state arrays come from the caller. The first call with new state array objects (or a new
+    terrain) takes the checked path (`_dispatch`: shapes, then the dispatcher, which compiles a new
+    specialisation if the types are new) and binds the overload numba chose (`_bind`); later calls with
+    the same state objects, terrain and constants and pads of the bound type (float32, C-contiguous,
+    aligned, writeable, expected shape) call that overload directly.
     """
 
     def __init__(self, core: PFNNTick, mode: str, batch_size: int) -> None:
@@ -306,6 +315,7 @@ class NativeTick:
         self.constants = (self.mode, *layers, *net[2:], *st[:st._fields.index("stick")], *st.stick, *st.gaits,
                           *st[st._fields.index("gaits") + 1:], *self.outputs)   # the kernel's other arguments
         self.terrain = (np.zeros((2, 2), np.float32), 0.0, 0.0, 1.0)
+        self._binding: tuple = ()   # (compiled overload, state arrays, terrain, constants) it was bound for
         self._warm_up(core, batch_size)
 
     def _warm_up(self, core: PFNNTick, batch_size: int) -> None:
@@ -322,15 +332,43 @@ class NativeTick:
 
     def set_terrain(self, heights: np.ndarray, origin: tuple[float, float], cell_size: float) -> None:
         self.terrain = (np.ascontiguousarray(heights, np.float32), float(origin[0]), float(origin[1]),
-                        1.0 / float(cell_size))
+                        1.0 / float(cell_size))   # a new tuple: the next call types it through the dispatcher
 
     def __call__(self, pads: np.ndarray, root_xz: np.ndarray, yaw: np.ndarray, phase: np.ndarray,
                  past: np.ndarray, future: np.ndarray, joints: np.ndarray) -> tuple[np.ndarray, ...]:
-        """Advance the characters; the arrays' shapes are checked here because the kernel indexes them
-        without bounds checks."""
-        shapes = (pads.shape, root_xz.shape, yaw.shape, phase.shape, past.shape, future.shape, joints.shape)
+        """Advance the characters. The kernel indexes the arrays without bounds checks: shapes are checked
+        whenever the state array objects are new, the pads' on every call."""
+        if self._binding:
+            entry, b, terrain, constants = self._binding
+            if (root_xz is b[0] and yaw is b[1] and phase is b[2] and past is b[3] and future is b[4]
+                    and joints is b[5] and self.terrain is terrain and self.constants is constants
+                    and pads.shape == self.expected_shapes[0] and pads.dtype is _FLOAT32
+                    and pads.flags.num & _BOUND_PADS_FLAGS == _BOUND_PADS_FLAGS):
+                entry(pads, *terrain, root_xz, yaw, phase, past, future, joints, *constants)
+                return self.outputs
+        return self._dispatch(pads, (root_xz, yaw, phase, past, future, joints))
+
+    def _dispatch(self, pads: np.ndarray, state: tuple[np.ndarray, ...]) -> tuple[np.ndarray, ...]:
+        """The checked path: shapes, numba's dispatcher (types the arguments, compiles a new specialisation
+        if needed), then `_bind` for the next calls."""
+        shapes = (pads.shape, *(a.shape for a in state))
         if shapes != self.expected_shapes:
             raise ValueError(f"native tick: expected pads and state (root_xz, yaw, phase, past, future, joints) of "
                              f"shapes {self.expected_shapes}, got {shapes}")
-        tick_kernel(pads, *self.terrain, root_xz, yaw, phase, past, future, joints, *self.constants)
+        args = (pads, *self.terrain, *state, *self.constants)
+        tick_kernel(*args)
+        self._bind(args, state)
         return self.outputs
+
+    def _bind(self, args: tuple, state: tuple[np.ndarray, ...]) -> None:
+        """Bind the overload numba chose for these arguments, typed by numba itself; only when the pads are
+        the kind the fast path's check recognises (float32, C-contiguous, aligned, writeable)."""
+        signature = tuple(tick_kernel.typeof_pyval(a) for a in args)
+        overload = tick_kernel.overloads.get(signature)
+        bindable = overload is not None and signature[0] == _BOUND_PADS_TYPE
+        self._binding = (overload.entry_point, state, self.terrain, self.constants) if bindable else ()
+
+
+_FLOAT32 = np.dtype(np.float32)
+_BOUND_PADS_TYPE = numba.types.Array(numba.float32, 2, "C")      # mutable and aligned, as numba types such pads
+_BOUND_PADS_FLAGS = 0x1 | 0x100 | 0x400                             # NPY_ARRAY_C_CONTIGUOUS | ALIGNED | WRITEABLE
