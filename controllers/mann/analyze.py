@@ -1,6 +1,6 @@
 """What the experts do: `python -m neuropuppet.controllers.mann.analyze --out DIR [--ablate K]`.
 
-Plays a scripted sequence on one dog (idle, walk, trot, canter, pace, sit, stand, jump, idle; `lie` when
+Plays a scripted sequence on one dog (idle, trot, walk, canter, pace, sit, stand, jump, idle; `lie` when
 the model has it) and writes
   DIR/gating.png      the eight gating weights over time, the sequence's segments shaded (needs matplotlib:
                       pip install "neuropuppet[analysis]")
@@ -26,7 +26,7 @@ from .controller import MANNController
 from .features import FPS
 from .quality import compare, gait_pad, measure_ground_truth, measure_model, quality_table, run_pads
 
-SEQUENCE = (("idle", 1.0), ("walk", 3.0), ("trot", 3.0), ("canter", 3.0), ("pace", 3.0), ("sit", 3.0),
+SEQUENCE = (("idle", 1.0), ("trot", 3.0), ("walk", 3.0), ("canter", 3.0), ("pace", 3.0), ("sit", 3.0),
             ("stand", 3.0), ("lie", 3.0), ("jump", 1.0), ("idle", 2.0))
 STILL_ACTIONS = ("idle", "sit", "stand", "lie")
 

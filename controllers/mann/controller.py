@@ -17,7 +17,7 @@ from neuropuppet.pose import PoseBatch
 from neuropuppet.ports import CAMERA_YAW, GAMEPAD, TERRAIN, InputSpec, OutputSpec, TickInputs
 from neuropuppet.terrain import HeightField
 
-from .features import NUM_EXPERTS, STATIONARY_GAITS, STICK, MANNFeatures, gait_table
+from .features import IDLE_GAIT, MOVING_GAIT, NUM_EXPERTS, STATIONARY_GAITS, STICK, MANNFeatures, gait_table
 from .network import MANN, mann_from_state
 from .tick import MANNTick, initial_state
 
@@ -47,8 +47,8 @@ class MANNController:
                    range=(0.0, 1.0)),
     )
     controls: ClassVar[tuple[tuple[str, str], ...]] = (
-        ("left stick / WASD", "walk, relative to the camera"),
-        ("trigger_left", "pace"), ("trigger_right", "trot"), ("right_shoulder", "canter"),
+        ("left stick / WASD", "trot, relative to the camera"),
+        ("trigger_left", "walk"), ("trigger_right", "pace"), ("right_shoulder", "canter"),
         ("x", "sit"), ("y", "stand (rear up)"), ("a", "jump"),
     )
     default_modifiers: ClassVar[tuple[str, ...]] = ("foot_lock",)
@@ -65,7 +65,7 @@ class MANNController:
         if missing:
             raise ArtifactError(f"mann: the feet {missing} are not joints of the artifact's skeleton")
         self.gaits = tuple(gaits)
-        for need in ("idle", "walk"):
+        for need in (IDLE_GAIT, MOVING_GAIT):
             if need not in self.gaits:
                 raise ArtifactError(f"mann: the model's gait columns {list(self.gaits)} lack {need!r}")
         self.features = MANNFeatures.build(skeleton.num_joints, self.gaits, tuple(skeleton.index(f) for f in feet))
@@ -103,7 +103,7 @@ class MANNController:
             OutputSpec("expert_weights", (net.num_experts,), f"the gating network's coefficients of the {net.num_experts} experts",
                        range=(0.0, 1.0)),
             OutputSpec("gait_weights", (len(self.gaits),), f"current gait weights {names}", range=(0.0, 1.0)))
-        self.controls = (("left stick / WASD", "walk, relative to the camera"),) + tuple(
+        self.controls = (("left stick / WASD", f"{MOVING_GAIT}, relative to the camera"),) + tuple(
             (sel, name if name != "stand" else "stand (rear up)") for sel, name in self.table.controls())
 
     # -- plugin protocol ---------------------------------------------------------------------

@@ -102,27 +102,29 @@ from neuropuppet.channels import Axis, Button  # noqa: E402
 from neuropuppet.locomotion.gaits import Gait, GaitTable, button_column  # noqa: E402
 from neuropuppet.locomotion.stick import StickResponse  # noqa: E402
 
-IDLE_GAIT, MOVING_GAIT = "idle", "walk"
+IDLE_GAIT, MOVING_GAIT = "idle", "trot"
 GAIT_SELECTORS: tuple[tuple[str, tuple[int, ...], tuple[str, ...] | None], ...] = (
-    ("pace", (int(Axis.TRIGGER_LEFT),), ("walk",)),
-    ("trot", (int(Axis.TRIGGER_RIGHT),), ("walk",)),
-    ("canter", (button_column(Button.RIGHT_SHOULDER),), ("walk", "pace", "trot")),
+    ("walk", (int(Axis.TRIGGER_LEFT),), ("trot",)),
+    ("pace", (int(Axis.TRIGGER_RIGHT),), ("trot",)),
+    ("canter", (button_column(Button.RIGHT_SHOULDER),), ("trot", "walk", "pace")),
     ("sit", (button_column(Button.X),), None),
     ("stand", (button_column(Button.Y),), None),
     ("lie", (button_column(Button.B),), None),
     ("jump", (button_column(Button.A),), None),
 )
-"""(gait, pad columns, gaits it takes weight from or None = all) in the order they apply: the stick walks;
-left trigger paces, right trigger trots, right shoulder canters; X sits, Y stands (rears up), B lies down,
-A jumps. Rows whose gait the artifact lacks are left out (the generator has no `lie`)."""
+"""(gait, pad columns, gaits it takes weight from or None = all) in the order they apply: the stick trots;
+left trigger walks, right trigger paces, right shoulder canters; X sits, Y stands (rears up), B lies down,
+A jumps. Rows whose gait the artifact lacks are left out (the generator has no `lie`). The stick trots by
+default because the shipped model, started from standing, walks only after a faster gait (from idle it
+glides at ~0.13 m/s): hold the left trigger while trotting to walk."""
 STATIONARY_GAITS = ("idle", "sit", "stand", "lie")
 """Gaits that do not move the root: the tick scales the root update by 1 - their weight."""
 STICK = StickResponse(dead_zone=0.15, move_ramp=10.0, min_drive=0.5, look_threshold=0.25)
 
 
 def gait_table(columns: tuple[str, ...], speeds: dict[str, float]) -> GaitTable:
-    """The dog's gait table over a model's gait columns (which must include idle and walk), top speeds in m/s."""
-    gaits = [Gait(IDLE_GAIT, 0.0), Gait(MOVING_GAIT, float(speeds.get(MOVING_GAIT, 0.7)))]
+    """The dog's gait table over a model's gait columns (which must include idle and trot), top speeds in m/s."""
+    gaits = [Gait(IDLE_GAIT, 0.0), Gait(MOVING_GAIT, float(speeds.get(MOVING_GAIT, 2.0)))]
     for name, selected_by, replaces in GAIT_SELECTORS:
         if name in columns:
             keep = None if replaces is None else tuple(r for r in replaces if r in columns)

@@ -112,8 +112,9 @@ def run_pads(controller: Any, pads: torch.Tensor) -> dict[str, np.ndarray]:
 
 
 def measure_model(controller: Any, gaits: Sequence[str] = MOVING_GAITS, seconds: float = 6.0) -> dict[str, Any]:
-    """Figures per gait of `controller` (batch 1): reset, 1 s idle, then the stick up with the gait's selector
-    for `seconds` (the first SETTLE_SECONDS not measured)."""
+    """Figures per gait of `controller` (batch 1): reset, 1 s idle, 1 s of the stick alone (the table's moving
+    gait, trot), then the stick up with the gait's selector for `seconds` (the first SETTLE_SECONDS not
+    measured). The trot lead-in: the shipped model walks only when it comes from a faster gait."""
     out: dict[str, Any] = {}
     feet = controller.features.feet
     for gait in gaits:
@@ -121,9 +122,10 @@ def measure_model(controller: Any, gaits: Sequence[str] = MOVING_GAITS, seconds:
             continue
         controller.reset()
         idle = torch.zeros(int(FPS), 21)
+        lead = gait_pad(controller.table, controller.table.moving).expand(int(FPS), 21)
         move = gait_pad(controller.table, gait).expand(int(seconds * FPS), 21)
-        rec = run_pads(controller, torch.cat([idle, move]))
-        s = int((1.0 + SETTLE_SECONDS) * FPS)
+        rec = run_pads(controller, torch.cat([idle, lead, move]))
+        s = int((2.0 + SETTLE_SECONDS) * FPS)
         out[gait] = figures(rec["world"][s:], feet, rec["root"][s:], rec["yaw"][s:], 0.0)
     return out
 

@@ -36,7 +36,6 @@ def test_walks_in_the_commanded_camera_relative_direction(artifact):
     ctrl = MANNController.from_artifact(artifact, batch_size=3)
     pads = torch.zeros(3, 21)
     pads[:, 1] = 1.0
-    pads[:, 5] = 1.0                                    # trot
     _walk(ctrl, pads, yaws, 120)
     start = ctrl.state["root_xz"].clone()
     pose = _walk(ctrl, pads, yaws, 120)
@@ -93,7 +92,8 @@ def test_outputs_declare_paws_experts_and_gaits(artifact):
     rec = run_pads(ctrl, gait_pad(ctrl.table, "walk").expand(30, 21))
     assert np.allclose(rec["experts"].sum(-1), 1.0, atol=1e-5)
     help_rows = dict(ctrl.controls)
-    assert help_rows["trigger_right"] == "trot" and help_rows["right_shoulder"] == "canter"
+    assert help_rows["trigger_left"] == "walk" and help_rows["trigger_right"] == "pace"
+    assert help_rows["right_shoulder"] == "canter" and help_rows["left stick / WASD"].startswith("trot")
     assert help_rows["x"] == "sit" and help_rows["a"] == "jump"
 
 
@@ -116,3 +116,16 @@ def test_runtime_spawns_dogs_with_the_foot_lock(artifact):
         rt.tick()
     assert group.pose.is_finite()
     assert [m.name for m in group.modifiers] == ["foot_lock"]
+
+
+def test_every_gait_and_action_gives_finite_poses_and_its_gait_weight(artifact):
+    """A scripted sequence through every gait and action of the model (the expert analysis's)."""
+    from neuropuppet.controllers.mann.analyze import scripted_pads
+    ctrl = MANNController.from_artifact(artifact)
+    pads, segments = scripted_pads(ctrl)
+    rec = run_pads(ctrl, pads)
+    assert np.isfinite(rec["world"]).all()
+    assert {s for s, _ in segments} >= {"trot", "walk", "canter", "pace", "sit", "stand", "jump"}
+    heights = rec["world"][:, 0, 1]
+    sit = dict(segments)["sit"]
+    assert heights[sit + 150] < heights[sit - 10] - 0.05        # sitting lowers the hips
