@@ -419,10 +419,12 @@ class Runtime:
     def spawn(self, controller: str | Controller, count: int = 1, *, layers: Sequence[Any] = (),
               artifact: str | Path | None = None, input: InputSource | Sequence[InputSource] | None = None,
               inputs: dict[str, InputSource] | None = None, modifiers: Sequence[Any] | None = None,
-              device: torch.device | str | None = None, **options: Any) -> CharacterGroup:
+              device: torch.device | str | None = None, positions: Any = None, yaw: Any = None,
+              **options: Any) -> CharacterGroup:
         """Add a group of `count` characters: a body (plugin name or ready controller), its layers (names,
         mappings or `LayerSpec`s), input sources (`input=` sources that say what they provide, or
-        `inputs={name: source}`), pose modifiers (None: the body's `default_modifiers`)."""
+        `inputs={name: source}`), pose modifiers (None: the body's `default_modifiers`), and where they
+        stand: `positions` [N, 2] world (x, z) and `yaw` [N] (bodies with a `place()` method)."""
         body = make(controller, count, artifact=artifact, device=device, **options) \
             if isinstance(controller, str) else controller
         stack = []
@@ -433,6 +435,12 @@ class Runtime:
             stack.append((spec, layer))
         group = CharacterGroup(body, input, self.dt, self.terrain, layers=stack, modifiers=modifiers,
                                world=self.world_sources, named=inputs)
+        if positions is not None or yaw is not None:
+            place = getattr(body, "place", None)
+            if place is None:
+                raise InputError(f"{group.name}: controller {body.name!r} cannot be placed (it has no place() method)")
+            xz = np.zeros((group.batch_size, 2), np.float32) if positions is None else positions
+            place(xz, yaw)
         self.groups.append(group)
         return group
 

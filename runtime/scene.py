@@ -13,6 +13,9 @@
         modifiers: [foot_lock]         # default: the body's default_modifiers; [] for none
       - controller: pfnn
         count: 20
+        spacing: 1.5                   # a grid 1.5 m apart around `at: [x, z]`; or positions: [[x, z], ...]
+        at: [0, 6]
+        yaw: 180                       # degrees; 0 faces +Z
         layers: [lookat]
         inputs: {gaze_target: {kind: head, of: hero}}
 
@@ -60,6 +63,10 @@ class GroupConfig:
     inputs: dict[str, Any] = field(default_factory=dict)
     modifiers: list[Any] | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    positions: list[Any] | None = None      # [[x, z], ...] one per character
+    spacing: float | None = None            # else: a square grid this many metres apart, centred on `at`
+    at: list[float] = field(default_factory=lambda: [0.0, 0.0])
+    yaw: float | None = None                # heading of every character, degrees (0 faces +Z)
 
 
 @dataclass
@@ -130,6 +137,23 @@ def default_input(cfg: InputConfig) -> InputSource:
     return NoInput()
 
 
+def placement(g: GroupConfig) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Where a group's characters stand: explicit `positions`, or a grid `spacing` metres apart around `at`
+    (None, None when the scene says nothing: the controller's own start)."""
+    heading = None if g.yaw is None else np.full(g.count, np.radians(g.yaw), np.float32)
+    if g.positions is not None:
+        xz = np.asarray(g.positions, np.float32)
+        if xz.shape != (g.count, 2) or not np.isfinite(xz).all():
+            raise ConfigError(f"positions: expected {g.count} finite [x, z] pairs, got shape {xz.shape}")
+        return xz, heading
+    if g.spacing is None:
+        return (None, heading) if heading is None else (np.zeros((g.count, 2), np.float32), heading)
+    side = int(np.ceil(np.sqrt(g.count)))
+    k = np.arange(g.count)
+    xz = np.stack([k % side - (side - 1) / 2, k // side - (side - 1) / 2], -1) * float(g.spacing)
+    return (xz + np.asarray(g.at, np.float32)).astype(np.float32), heading
+
+
 def build_runtime(scene: SceneConfig, make_input: Callable[[InputConfig], InputSource] = default_input, *,
                   live: InputSource | None = None, on_error: Callable[[str], None] | None = None,
                   prepare: Callable[[Runtime], None] | None = None, where: str = "scene") -> Runtime:
@@ -150,8 +174,10 @@ def build_runtime(scene: SceneConfig, make_input: Callable[[InputConfig], InputS
         try:
             ctx.later = []
             sources = {name: build_source(cfg, name, ctx, f"inputs.{name}") for name, cfg in g.inputs.items()}
+            xz, heading = placement(g)
             group = rt.spawn(g.controller, g.count, artifact=g.artifact, device=g.device, input=make_input(g.input),
-                             inputs=sources or None, layers=g.layers, modifiers=g.modifiers, **g.options)
+                             inputs=sources or None, layers=g.layers, modifiers=g.modifiers, positions=xz,
+                             yaw=heading, **g.options)
         except NeuropuppetError as e:
             if on_error is None:
                 raise type(e)(f"{label}: {e}") from None

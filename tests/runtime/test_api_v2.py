@@ -466,3 +466,26 @@ def test_a_third_party_source_kind_and_modifier_need_no_change_to_neuropuppet(re
         pass
     p = rt.groups[0].pose.root_position[0]
     assert p[0].item() == pytest.approx(1.0, abs=1e-4) and p[1].item() == pytest.approx(-0.5)
+
+
+def test_scene_places_a_crowd_on_a_grid_facing_a_heading(tmp_path):
+    from neuropuppet.motion.rotations import quat_to_yaw
+    from neuropuppet.scene import build_runtime, load_scene
+    scene = tmp_path / "crowd.yaml"
+    scene.write_text("characters:\n  - controller: pfnn\n    count: 4\n    spacing: 2.0\n    at: [10, 5]\n"
+                     "    yaw: 90\n    modifiers: []\n")
+    rt = build_runtime(load_scene(scene))
+    rt.tick()
+    root = rt.groups[0].pose.root_position.numpy()
+    np.testing.assert_allclose(sorted(root[:, 0].round(1)), [9, 9, 11, 11], atol=0.1)
+    np.testing.assert_allclose(sorted(root[:, 2].round(1)), [4, 4, 6, 6], atol=0.1)
+    yaws = np.degrees([quat_to_yaw(q) for q in rt.groups[0].pose.root_rotation.numpy()])
+    np.testing.assert_allclose(yaws, 90.0, atol=3.0)
+    scene.write_text("characters:\n  - controller: pfnn\n    count: 2\n    positions: [[0, 0]]\n")
+    with pytest.raises(ConfigError, match=r"positions: expected 2 finite \[x, z\] pairs"):
+        build_runtime(load_scene(scene))
+
+
+def test_placing_a_controller_without_place_is_refused(registered):
+    with pytest.raises(InputError, match="cannot be placed"):
+        npp.Runtime().spawn("nullbody", positions=[[1.0, 2.0]])
