@@ -273,7 +273,8 @@ def claim_conflicts(layers: Sequence[Layer]) -> None:
             if other is not None and other.spec.priority == layer.spec.priority:
                 raise InputError(f"layers {other.name!r} and {layer.name!r} both write joint {j!r} and neither is "
                                  f"ordered over the other: give one a higher priority, e.g. layers: "
-                                 f"[{other.name}, {{name: {layer.name}, priority: {layer.spec.priority + 1}}}]")
+                                 f"[{other.name}, {{name: {layer.name}, priority: {layer.spec.priority + 1}}}] in a "
+                                 f"scene, --layers {other.name},{layer.name}:{layer.spec.priority + 1} on the command line")
             claimed[j] = layer
 
 

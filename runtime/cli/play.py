@@ -16,8 +16,9 @@ def add_runtime_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--record", metavar="OUT", help="write the first group's input to a recording (.npz)")
     p.add_argument("--bindings", help="YAML key/button bindings (see neuropuppet.input.bindings)")
     p.add_argument("--device", help="torch device for the controllers (default cuda if available)")
-    p.add_argument("--layers", metavar="NAME[,NAME]", help="layers over the body (e.g. lookat,beatnod): each "
-                                                           "owns some joints and writes them over the body's pose")
+    p.add_argument("--layers", metavar="NAME[:P][,NAME[:P]]",
+                   help="layers over the body (e.g. lookat,beatnod:1): each owns some joints and writes them over the "
+                        "body's pose; two writing one joint need different priorities P (the higher on top)")
     p.add_argument("--target", choices=("auto", "circle", "camera", "pointer", "path"), default="auto",
                    help="what a gaze_target input follows (default: the mouse pointer in a window, else a point "
                         "circling the character)")
@@ -49,15 +50,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
-def parse_layers(text: str | None) -> list[str]:
-    """`--layers a,b` -> ["a", "b"] (empty names are an error)."""
+def parse_layers(text: str | None) -> list:
+    """`--layers a,b:1` -> ["a", {"name": "b", "priority": 1}] (NAME:PRIORITY orders layers writing one joint)."""
+    from ..errors import NeuropuppetError
     if not text:
         return []
-    names = [n.strip() for n in text.split(",")]
-    if any(not n for n in names):
-        from ..errors import NeuropuppetError
-        raise NeuropuppetError(f"--layers {text!r}: give layer names separated by commas, e.g. --layers lookat,beatnod")
-    return names
+    out: list = []
+    for item in (n.strip() for n in text.split(",")):
+        name, _, priority = item.partition(":")
+        if not name or (priority and not priority.lstrip("-").isdigit()):
+            raise NeuropuppetError(f"--layers {text!r}: give layer names separated by commas, each optionally with "
+                                   ":PRIORITY (an integer), e.g. --layers lookat,beatnod:1")
+        out.append({"name": name, "priority": int(priority)} if priority else name)
+    return out
 
 
 def target_config(kind: str, windowed: bool) -> dict:
@@ -131,6 +136,10 @@ def build_runtime(args: argparse.Namespace, live_input: "object | None", *, real
         declared = _declared_input_names(g)
         if "gaze_target" in declared and "gaze_target" not in g.inputs:
             g.inputs["gaze_target"] = dict(target)
+        if "audio" in declared and "audio" not in g.inputs and not audio_file:
+            stack = "+".join([g.controller, *(l if isinstance(l, str) else str(l.get("name")) for l in g.layers)])
+            raise NeuropuppetError(f"{where}: {stack} listens to music "
+                                   "(input 'audio'): give --audio FILE (WAV, OGG, FLAC or MP3), or 'audio:' in the scene")
     log = logging.getLogger("neuropuppet")
     runtime = build_scene(scene, source_for, live=live, prepare=prepare, where=where,
                           on_error=(lambda msg: log.error("%s", msg)) if len(scene.characters) > 1 else None)

@@ -489,3 +489,15 @@ def test_scene_places_a_crowd_on_a_grid_facing_a_heading(tmp_path):
 def test_placing_a_controller_without_place_is_refused(registered):
     with pytest.raises(InputError, match="cannot be placed"):
         npp.Runtime().spawn("nullbody", positions=[[1.0, 2.0]])
+
+
+def test_cli_layers_take_priorities_and_music_layers_ask_for_a_file():
+    import subprocess
+    import sys
+    from neuropuppet.cli.play import parse_layers
+    assert parse_layers("lookat, beatnod:1") == ["lookat", {"name": "beatnod", "priority": 1}]
+    with pytest.raises(npp.NeuropuppetError, match=r":PRIORITY \(an integer\)"):
+        parse_layers("lookat,beatnod:x")
+    r = subprocess.run([sys.executable, "-m", "neuropuppet.cli", "play", "pfnn", "--layers", "lookat,beatnod:1",
+                        "--headless", "--seconds", "0.1"], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "pfnn+lookat+beatnod listens to music" in r.stderr and "--audio FILE" in r.stderr
