@@ -24,6 +24,7 @@ from neuropuppet.locomotion.gaits import GaitTable
 from neuropuppet.locomotion.terrain_probes import sample_heights
 from neuropuppet.locomotion.trajectory import (bias_weights, blend_future, blend_toward, rotate_to_local,
                                                rotate_to_world, safe_normalise)
+from neuropuppet.motion.rotations_torch import quat_from_matrix
 
 from .features import FPS, FUTURE_KEPT, HISTORY, TRAJ_STEP, WINDOW, MANNFeatures
 
@@ -40,22 +41,6 @@ def frames_from_axes(fwd: torch.Tensor, up: torch.Tensor) -> torch.Tensor:
     x = safe_normalise(x, torch.zeros_like(x) + torch.tensor([1.0, 0.0, 0.0], device=x.device), 1e-6)
     y = torch.linalg.cross(z, x, dim=-1)
     return torch.stack([x, y, z], dim=-1)
-
-
-def matrix_to_quat(m: torch.Tensor) -> torch.Tensor:
-    """Unit quaternions (w, x, y, z) of rotation matrices [..., 3, 3] (Shepperd's method, w >= 0)."""
-    m00, m11, m22 = m[..., 0, 0], m[..., 1, 1], m[..., 2, 2]
-    trace = m00 + m11 + m22
-    cands = torch.stack([
-        torch.stack([1 + trace, m[..., 2, 1] - m[..., 1, 2], m[..., 0, 2] - m[..., 2, 0], m[..., 1, 0] - m[..., 0, 1]], -1),
-        torch.stack([m[..., 2, 1] - m[..., 1, 2], 1 + m00 - m11 - m22, m[..., 1, 0] + m[..., 0, 1], m[..., 0, 2] + m[..., 2, 0]], -1),
-        torch.stack([m[..., 0, 2] - m[..., 2, 0], m[..., 1, 0] + m[..., 0, 1], 1 - m00 + m11 - m22, m[..., 2, 1] + m[..., 1, 2]], -1),
-        torch.stack([m[..., 1, 0] - m[..., 0, 1], m[..., 0, 2] + m[..., 2, 0], m[..., 2, 1] + m[..., 1, 2], 1 - m00 - m11 + m22], -1),
-    ], dim=-2)
-    pick = torch.argmax(torch.stack([trace, m00, m11, m22], -1), dim=-1)
-    q = torch.gather(cands, -2, pick.unsqueeze(-1).unsqueeze(-1).expand(cands.shape[:-2] + (1, 4))).squeeze(-2)
-    q = q / q.norm(p=2, dim=-1, keepdim=True).clamp(min=1e-8)
-    return torch.where(q[..., :1] < 0.0, -q, q)
 
 
 class MANNTick(nn.Module):
@@ -189,7 +174,7 @@ class MANNTick(nn.Module):
         root_rotation = torch.stack([torch.cos(half), zero, torch.sin(half), zero], dim=-1)
         local_positions = torch.cat([jpos[:, :1], self.offsets[1:].unsqueeze(0).expand(n, j - 1, 3)], dim=1)
         contacts = y[:, self.y_contacts:self.y_contacts + self.num_feet].clamp(0.0, 1.0)
-        return root_position, root_rotation, local_positions, matrix_to_quat(local), contacts, coeff, cur_gait
+        return root_position, root_rotation, local_positions, quat_from_matrix(local), contacts, coeff, cur_gait
 
 
 def initial_state(n: int, num_gaits: int, idle: int, rest_joints: torch.Tensor, device: torch.device
@@ -207,4 +192,4 @@ def initial_state(n: int, num_gaits: int, idle: int, rest_joints: torch.Tensor, 
             "future": future, "joints": rest_joints.to(device).float().expand(n, j, 12).clone()}
 
 
-__all__ = ["GAIT_RATE", "MANNTick", "STABILISE", "TRAJ_STEP", "frames_from_axes", "initial_state", "matrix_to_quat"]
+__all__ = ["GAIT_RATE", "MANNTick", "STABILISE", "TRAJ_STEP", "frames_from_axes", "initial_state"]
