@@ -238,6 +238,20 @@ def mirror(motion: Motion, pairs: Sequence[tuple[int, int]] | None = None) -> Mo
 
 # ---------------------------------------------------------------- windows and normalisation
 
+def to_root_frame_xz(v: np.ndarray, yaw: np.ndarray) -> np.ndarray:
+    """World ground vectors (x, z) [F, ..., 2] into root frames with heading yaw [F] (the numpy twin of
+    `neuropuppet.locomotion.trajectory.rotate_to_local`, for building datasets)."""
+    c = np.cos(yaw).reshape((-1,) + (1,) * (v.ndim - 2))
+    s = np.sin(yaw).reshape((-1,) + (1,) * (v.ndim - 2))
+    return np.stack([v[..., 0] * c - v[..., 1] * s, v[..., 0] * s + v[..., 1] * c], axis=-1)
+
+
+def to_root_frame(v: np.ndarray, yaw: np.ndarray) -> np.ndarray:
+    """World 3D vectors [F, ..., 3] into root frames with heading yaw [F] (y kept)."""
+    xz = to_root_frame_xz(v[..., [0, 2]], yaw)
+    return np.stack([xz[..., 0], v[..., 1], xz[..., 1]], axis=-1)
+
+
 def windows(array: np.ndarray, size: int, stride: int = 1) -> np.ndarray:
     """Overlapping windows along axis 0: [N, size, ...] with N = (T - size) // stride + 1 (a view)."""
     array = np.asarray(array)

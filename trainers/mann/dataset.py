@@ -20,7 +20,7 @@ import numpy as np
 from neuropuppet.controllers.mann.features import FPS, FUTURE_SAMPLES, TRAJ_PAST, TRAJ_SAMPLES, TRAJ_STEP, MANNFeatures
 from neuropuppet.errors import MotionDataError
 from neuropuppet.motion.bvh import read_bvh, resample
-from neuropuppet.motion.dataset import foot_contacts, gaussian_smooth, root_trajectory
+from neuropuppet.motion.dataset import foot_contacts, gaussian_smooth, root_trajectory, to_root_frame, to_root_frame_xz
 from neuropuppet.motion.rotations import quat_rotate
 from neuropuppet.motion.skeleton import Skeleton
 
@@ -140,16 +140,6 @@ def load_clip(path: Path, cfg) -> ClipData:
     return ClipData(path.name[:-4], sk, wp, wr, root, facing, labels["gait"], labels["contacts"], labels["speed"])
 
 
-def _to_local(v: np.ndarray, yaw: np.ndarray) -> np.ndarray:
-    """World (x, z) [F, ..., 2] into root frames with heading yaw [F] (the tick's `rotate_to_local`)."""
-    c = np.cos(yaw).reshape((-1,) + (1,) * (v.ndim - 2))
-    s = np.sin(yaw).reshape((-1,) + (1,) * (v.ndim - 2))
-    return np.stack([v[..., 0] * c - v[..., 1] * s, v[..., 0] * s + v[..., 1] * c], axis=-1)
-
-
-def _to_local3(v: np.ndarray, yaw: np.ndarray) -> np.ndarray:
-    xz = _to_local(v[..., [0, 2]], yaw)
-    return np.stack([xz[..., 0], v[..., 1], xz[..., 1]], axis=-1)
 
 
 def joint_features(c: ClipData, frames: np.ndarray, yaw: np.ndarray) -> np.ndarray:
@@ -159,8 +149,8 @@ def joint_features(c: ClipData, frames: np.ndarray, yaw: np.ndarray) -> np.ndarr
     fwd = quat_rotate(rot, np.broadcast_to(np.array([0.0, 0.0, 1.0]), rot.shape[:-1] + (3,)))
     up = quat_rotate(rot, np.broadcast_to(np.array([0.0, 1.0, 0.0]), rot.shape[:-1] + (3,)))
     vel = (c.world_pos[frames] - c.world_pos[frames - 1]) * FPS
-    return np.stack([_to_local3(c.world_pos[frames] - origin, yaw), _to_local3(fwd, yaw), _to_local3(up, yaw),
-                     _to_local3(vel, yaw)], 1)
+    return np.stack([to_root_frame(c.world_pos[frames] - origin, yaw), to_root_frame(fwd, yaw), to_root_frame(up, yaw),
+                     to_root_frame(vel, yaw)], 1)
 
 
 def clip_rows(c: ClipData, feats: MANNFeatures) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -172,19 +162,19 @@ def clip_rows(c: ClipData, feats: MANNFeatures) -> tuple[np.ndarray, np.ndarray,
     n = len(i)
     fr = prev[:, None] + (np.arange(TRAJ_SAMPLES) - TRAJ_PAST)[None] * TRAJ_STEP      # [n, 12]
     X = np.concatenate([
-        _to_local(c.root[fr] - c.root[prev][:, None], yaw[prev]).reshape(n, -1),
-        _to_local(c.facing[fr], yaw[prev]).reshape(n, -1),
-        _to_local(vel[fr], yaw[prev]).reshape(n, -1),
+        to_root_frame_xz(c.root[fr] - c.root[prev][:, None], yaw[prev]).reshape(n, -1),
+        to_root_frame_xz(c.facing[fr], yaw[prev]).reshape(n, -1),
+        to_root_frame_xz(vel[fr], yaw[prev]).reshape(n, -1),
         c.speed[fr].reshape(n, -1), c.gait[fr].reshape(n, -1),
         joint_features(c, prev, yaw[prev]).reshape(n, -1)], axis=1)
-    d = _to_local(c.root[i] - c.root[prev], yaw[prev])
+    d = to_root_frame_xz(c.root[i] - c.root[prev], yaw[prev])
     dyaw = np.angle(np.exp(1j * (yaw[i] - yaw[prev])))
     ff = i[:, None] + np.arange(1, FUTURE_SAMPLES + 1)[None] * TRAJ_STEP
     Y = np.concatenate([
         d[:, :1], dyaw[:, None], d[:, 1:], c.contacts[i],
-        _to_local(c.root[ff] - c.root[i][:, None], yaw[i]).reshape(n, -1),
-        _to_local(c.facing[ff], yaw[i]).reshape(n, -1),
-        _to_local(vel[ff], yaw[i]).reshape(n, -1),
+        to_root_frame_xz(c.root[ff] - c.root[i][:, None], yaw[i]).reshape(n, -1),
+        to_root_frame_xz(c.facing[ff], yaw[i]).reshape(n, -1),
+        to_root_frame_xz(vel[ff], yaw[i]).reshape(n, -1),
         joint_features(c, i, yaw[i]).reshape(n, -1)], axis=1)
     if X.shape[1] != feats.x_size or Y.shape[1] != feats.y_size:
         raise MotionDataError(f"{c.name}: rows of {X.shape[1]} -> {Y.shape[1]} values, the layout needs "

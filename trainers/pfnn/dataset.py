@@ -22,7 +22,8 @@ from neuropuppet.controllers.pfnn.features import (
     FUTURE_SAMPLES, HEIGHT_SIDE_OFFSET, NUM_GAITS, TRAJ_PAST, TRAJ_SAMPLES, TRAJ_STEP, PFNNFeatures)
 from neuropuppet.errors import MotionDataError
 from neuropuppet.motion.bvh import CMU_SCALE, read_bvh, resample
-from neuropuppet.motion.dataset import foot_contacts, gaussian_smooth, mirror, phase_from_contacts, root_trajectory
+from neuropuppet.motion.dataset import (foot_contacts, gaussian_smooth, mirror, phase_from_contacts, root_trajectory,
+                                        to_root_frame, to_root_frame_xz)
 from neuropuppet.motion.motion import Motion
 from neuropuppet.motion.rotations import quat_abs, quat_from_yaw, quat_inv, quat_log, quat_mul
 from neuropuppet.motion.skeleton import Skeleton
@@ -169,16 +170,6 @@ def load_clip(path: Path, scale: float | None = None) -> ClipData:
 
 
 # -- rows ---------------------------------------------------------------------------------------------
-def _to_local(v: np.ndarray, yaw: np.ndarray) -> np.ndarray:
-    """World (x, z) [F, ..., 2] into root frames with heading yaw [F]."""
-    c = np.cos(yaw).reshape((-1,) + (1,) * (v.ndim - 2))
-    s = np.sin(yaw).reshape((-1,) + (1,) * (v.ndim - 2))
-    return np.stack([v[..., 0] * c - v[..., 1] * s, v[..., 0] * s + v[..., 1] * c], axis=-1)
-
-
-def _to_local3(v: np.ndarray, yaw: np.ndarray) -> np.ndarray:
-    xz = _to_local(v[..., [0, 2]], yaw)
-    return np.stack([xz[..., 0], v[..., 1], xz[..., 1]], axis=-1)
 
 
 def clip_rows(c: ClipData, feats: PFNNFeatures) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -194,27 +185,27 @@ def clip_rows(c: ClipData, feats: PFNNFeatures) -> tuple[np.ndarray, np.ndarray,
     n = len(i)
     offs = (np.arange(TRAJ_SAMPLES) - TRAJ_PAST) * TRAJ_STEP
     fr = prev[:, None] + offs[None]                                      # [n, 12]
-    tp = _to_local(root[fr] - root[prev][:, None], yaw[prev])
-    td = _to_local(facing[fr], yaw[prev])
+    tp = to_root_frame_xz(root[fr] - root[prev][:, None], yaw[prev])
+    td = to_root_frame_xz(facing[fr], yaw[prev])
     tg = c.gait[fr]
     right = np.stack([-facing[fr][..., 1], facing[fr][..., 0]], -1) * HEIGHT_SIDE_OFFSET
     pts = root[fr]
     hs = [c.terrain.sample(pts[..., 0] + s * right[..., 0], pts[..., 1] + s * right[..., 1]) for s in (1, 0, -1)]
     th = np.stack(hs, -1) - rh[prev][:, None, None]
     origin3 = lambda f: np.stack([root[f, 0], rh[f], root[f, 1]], -1)[:, None]  # noqa: E731
-    jp_prev = _to_local3(c.world_pos[prev] - origin3(prev), yaw[prev])
-    jv_prev = _to_local3(c.world_pos[prev] - c.world_pos[prev - 1], yaw[prev])
+    jp_prev = to_root_frame(c.world_pos[prev] - origin3(prev), yaw[prev])
+    jv_prev = to_root_frame(c.world_pos[prev] - c.world_pos[prev - 1], yaw[prev])
     X = np.concatenate([tp.reshape(n, -1), td.reshape(n, -1), tg.reshape(n, -1), th.reshape(n, -1),
                         jp_prev.reshape(n, -1), jv_prev.reshape(n, -1)], axis=1)
 
-    root_vel = _to_local(root[i] - root[prev], yaw[prev])
+    root_vel = to_root_frame_xz(root[i] - root[prev], yaw[prev])
     dyaw = np.angle(np.exp(1j * (yaw[i] - yaw[prev])))
     dphase = np.mod(c.phase[i] - c.phase[prev], 1.0)
     ff = i[:, None] + np.arange(1, FUTURE_SAMPLES + 1)[None] * TRAJ_STEP
-    fp = _to_local(root[ff] - root[i][:, None], yaw[i])
-    fd = _to_local(facing[ff], yaw[i])
-    jp = _to_local3(c.world_pos[i] - origin3(i), yaw[i])
-    jv = _to_local3(c.world_pos[i] - c.world_pos[prev], yaw[i])
+    fp = to_root_frame_xz(root[ff] - root[i][:, None], yaw[i])
+    fd = to_root_frame_xz(facing[ff], yaw[i])
+    jp = to_root_frame(c.world_pos[i] - origin3(i), yaw[i])
+    jv = to_root_frame(c.world_pos[i] - c.world_pos[prev], yaw[i])
     lrot = c.local_rot[i].copy()
     lrot[:, 0] = quat_mul(quat_inv(quat_from_yaw(yaw[i])), c.world_rot[i, 0])
     jr = quat_log(quat_abs(lrot))
