@@ -6,7 +6,8 @@ holds out whole data files, resumes from checkpoints, trains under step, time an
 budgets, runs under torchrun (DDP, gloo), reports and ships the artifact.
 
   loop.py         TrainerBase, TrainingConfig, Setup, RunInfo
-  data.py         fingerprint, dataset_key, DatasetCache, ClipIndex, Split, split_by_file, contiguous_runs
+  data.py         fingerprint, dataset_key, DatasetCache, ClipIndex, Split, split_by_file, contiguous_runs,
+                  synthetic_data_folder
   batches.py      BatchPlan, RowBatches, batch_size_of
   sequences.py    SequenceWindows, TBPTTChunks, SequenceBatch (recurrent trainers)
   optim.py        CosineWarmRestarts, cosine_warm_restarts
@@ -18,7 +19,8 @@ from __future__ import annotations
 
 from .batches import BatchPlan, RowBatches, batch_size_of
 from .checkpoints import CheckpointStore, rng_state, seed_everything, set_rng_state
-from .data import ClipIndex, DatasetCache, Split, contiguous_runs, dataset_key, fingerprint, split_by_file
+from .data import (ClipIndex, DatasetCache, Split, contiguous_runs, dataset_key, fingerprint, split_by_file,
+                   synthetic_data_folder)
 from .distributed import Distributed
 from .loop import RunInfo, Setup, TrainerBase, TrainingConfig
 from .optim import CosineWarmRestarts, cosine_warm_restarts
@@ -30,4 +32,5 @@ __all__ = ["BatchPlan", "CheckpointStore", "ClipIndex", "CosineWarmRestarts", "D
            "Report", "RowBatches", "RunInfo", "SequenceBatch", "SequenceWindows", "Setup", "Split", "TBPTTChunks",
            "TrainerBase", "TrainingConfig", "batch_size_of", "contiguous_runs", "cosine_warm_restarts",
            "dataset_key", "detach_state", "fingerprint", "markdown_table", "progress", "rng_state",
-           "seed_everything", "set_rng_state", "ship", "split_by_file", "write_training_report", "zero_lanes"]
+           "seed_everything", "set_rng_state", "ship", "split_by_file", "synthetic_data_folder", "write_training_report",
+           "zero_lanes"]

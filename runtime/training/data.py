@@ -34,6 +34,17 @@ def fingerprint(paths: Iterable[str | Path]) -> str:
     return h.hexdigest()
 
 
+def synthetic_data_folder(folder: str | Path, kind: str, minutes: float, seed: int, *, progress: bool = True) -> Path:
+    """`folder`, first filled with `minutes` of the synthetic generator `kind` (`neuropuppet data synth`)
+    when it holds no BVH file and minutes > 0: a trainer's data on a fresh machine."""
+    folder = Path(folder)
+    if not any(folder.glob("*.bvh")) and minutes > 0:
+        from ..motion import synth
+        folder.mkdir(parents=True, exist_ok=True)
+        synth.generate(kind, folder, minutes, seed, progress=progress)
+    return folder
+
+
 def dataset_key(files_fingerprint: str, config: Mapping[str, Any], version: int | str = 1) -> str:
     """Cache key of a built dataset: its files' fingerprint, the config it depends on, the builder's version."""
     text = json.dumps({"files": files_fingerprint, "config": dict(config), "version": version},

@@ -22,19 +22,12 @@ from neuropuppet.controllers.gaze.network import GazeNet
 from neuropuppet.errors import ConfigError
 from neuropuppet.nn import block_statistics
 from neuropuppet.training import ClipIndex, Report, RunInfo, Setup, Split, TBPTTChunks, TrainerBase, contiguous_runs
+from neuropuppet.training import synthetic_data_folder
 
 from .config import GazeTrainConfig
 from .dataset import GazeDataset, build_dataset
 
 
-def ensure_data(cfg: GazeTrainConfig) -> Path:
-    """The data folder, generated with the synthetic gaze generator when empty and `synth_minutes` > 0."""
-    folder = Path(cfg.data)
-    if not any(folder.glob("*.bvh")) and cfg.synth_minutes > 0:
-        from neuropuppet.motion import synth
-        folder.mkdir(parents=True, exist_ok=True)
-        synth.generate("gaze", folder, cfg.synth_minutes, cfg.synth_seed)
-    return folder
 
 
 class GazeTrainer(TrainerBase):
@@ -61,7 +54,8 @@ class GazeTrainer(TrainerBase):
 
     # -- data ---------------------------------------------------------------------------------------
     def data_files(self) -> list[Path]:
-        folder = ensure_data(self.config)
+        cfg = self.config
+        folder = synthetic_data_folder(cfg.data, "gaze", cfg.synth_minutes, cfg.synth_seed)
         clips = sorted(folder.glob("*.bvh"))
         return clips + [c.with_name(c.name[:-4] + ".labels.npz") for c in clips
                         if c.with_name(c.name[:-4] + ".labels.npz").is_file()]

@@ -14,6 +14,7 @@ from neuropuppet.controllers.mann.network import MANN
 from neuropuppet.errors import ConfigError
 from neuropuppet.nn import block_statistics
 from neuropuppet.training import ClipIndex, Report, RowBatches, RunInfo, Setup, Split, TrainerBase, cosine_warm_restarts
+from neuropuppet.training import synthetic_data_folder
 
 from .config import MANNTrainConfig
 from .dataset import MANNDataset, build_dataset, find_clips
@@ -21,14 +22,6 @@ from .dataset import MANNDataset, build_dataset, find_clips
 VALIDATION_BATCH = 4096
 
 
-def ensure_data(cfg: MANNTrainConfig) -> Path:
-    """The data folder, generated with the synthetic quadruped when it is empty and `synth_minutes` > 0."""
-    folder = Path(cfg.data)
-    if not any(folder.glob("*.bvh")) and cfg.synth_minutes > 0:
-        from neuropuppet.motion import synth
-        folder.mkdir(parents=True, exist_ok=True)
-        synth.generate("quadruped", folder, cfg.synth_minutes, cfg.synth_seed, progress=False)
-    return folder
 
 
 class MANNTrainer(TrainerBase):
@@ -64,7 +57,8 @@ class MANNTrainer(TrainerBase):
 
     # -- data ---------------------------------------------------------------------------------------
     def data_files(self) -> list[Path]:
-        clips = find_clips(ensure_data(self.config))
+        cfg = self.config
+        clips = find_clips(synthetic_data_folder(cfg.data, "quadruped", cfg.synth_minutes, cfg.synth_seed, progress=False))
         labels = [c.with_name(c.name[:-4] + ".labels.npz") for c in clips]
         return clips + [p for p in labels if p.is_file()]
 

@@ -15,6 +15,7 @@ from neuropuppet.controllers.pfnn.features import PFNNFeatures
 from neuropuppet.controllers.pfnn.network import PFNN, catmull_rom_coefficients
 from neuropuppet.errors import ConfigError
 from neuropuppet.training import ClipIndex, Report, RowBatches, RunInfo, Setup, Split, TrainerBase
+from neuropuppet.training import synthetic_data_folder
 
 from .config import PFNNTrainConfig
 from .dataset import PFNNDataset, block_normalisation, build_dataset, find_clips
@@ -23,14 +24,6 @@ VALIDATION_BATCH = 4096
 SIDECARS = (".terrain.npz", ".labels.npz")   # read beside each clip when present (see dataset.py)
 
 
-def ensure_data(cfg: PFNNTrainConfig) -> Path:
-    """The data folder, generated with the synthetic biped when it is empty and `synth_minutes` > 0."""
-    folder = Path(cfg.data)
-    if not any(folder.glob("*.bvh")) and cfg.synth_minutes > 0:
-        from neuropuppet.motion import synth
-        folder.mkdir(parents=True, exist_ok=True)
-        synth.generate("biped", folder, cfg.synth_minutes, cfg.synth_seed)
-    return folder
 
 
 class PFNNTrainer(TrainerBase):
@@ -53,7 +46,8 @@ class PFNNTrainer(TrainerBase):
     # -- data ---------------------------------------------------------------------------------------
     def data_files(self) -> list[Path]:
         """The .bvh clips and the .terrain.npz / .labels.npz files beside them."""
-        clips = find_clips(ensure_data(self.config))
+        cfg = self.config
+        clips = find_clips(synthetic_data_folder(cfg.data, "biped", cfg.synth_minutes, cfg.synth_seed))
         sidecars = [c.with_name(c.name[:-4] + suffix) for c in clips for suffix in SIDECARS]
         return clips + [p for p in sidecars if p.is_file()]
 
