@@ -7,7 +7,7 @@ budgets, runs under torchrun (DDP, gloo), reports and ships the artifact.
 
   loop.py         TrainerBase, TrainingConfig, Setup, RunInfo
   data.py         fingerprint, dataset_key, DatasetCache, ClipIndex, Split, split_by_file, contiguous_runs,
-                  synthetic_data_folder
+                  find_clips, synthetic_data_folder
   batches.py      BatchPlan, RowBatches, batch_size_of
   sequences.py    SequenceWindows, TBPTTChunks, SequenceBatch (recurrent trainers)
   optim.py        CosineWarmRestarts, cosine_warm_restarts
@@ -19,8 +19,8 @@ from __future__ import annotations
 
 from .batches import BatchPlan, RowBatches, batch_size_of
 from .checkpoints import CheckpointStore, rng_state, seed_everything, set_rng_state
-from .data import (ClipIndex, DatasetCache, Split, contiguous_runs, dataset_key, fingerprint, split_by_file,
-                   synthetic_data_folder)
+from .data import (ClipIndex, DatasetCache, Split, contiguous_runs, dataset_key, find_clips, fingerprint,
+                   split_by_file, synthetic_data_folder)
 from .distributed import Distributed
 from .loop import RunInfo, Setup, TrainerBase, TrainingConfig
 from .optim import CosineWarmRestarts, cosine_warm_restarts
@@ -31,6 +31,6 @@ from .sequences import SequenceBatch, SequenceWindows, TBPTTChunks, detach_state
 __all__ = ["BatchPlan", "CheckpointStore", "ClipIndex", "CosineWarmRestarts", "DatasetCache", "Distributed",
            "Report", "RowBatches", "RunInfo", "SequenceBatch", "SequenceWindows", "Setup", "Split", "TBPTTChunks",
            "TrainerBase", "TrainingConfig", "batch_size_of", "contiguous_runs", "cosine_warm_restarts",
-           "dataset_key", "detach_state", "fingerprint", "markdown_table", "progress", "rng_state",
+           "dataset_key", "find_clips", "detach_state", "fingerprint", "markdown_table", "progress", "rng_state",
            "seed_everything", "set_rng_state", "ship", "split_by_file", "synthetic_data_folder", "write_training_report",
            "zero_lanes"]

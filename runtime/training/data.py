@@ -45,6 +45,17 @@ def synthetic_data_folder(folder: str | Path, kind: str, minutes: float, seed: i
     return folder
 
 
+def find_clips(folder: str | Path) -> list[Path]:
+    """The .bvh files of a data folder, sorted; MotionDataError when the folder is missing or holds none."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise MotionDataError(f"{folder}: data folder not found")
+    clips = sorted(folder.glob("*.bvh"))
+    if not clips:
+        raise MotionDataError(f"{folder}: no .bvh files")
+    return clips
+
+
 def dataset_key(files_fingerprint: str, config: Mapping[str, Any], version: int | str = 1) -> str:
     """Cache key of a built dataset: its files' fingerprint, the config it depends on, the builder's version."""
     text = json.dumps({"files": files_fingerprint, "config": dict(config), "version": version},

@@ -20,6 +20,7 @@ import numpy as np
 from neuropuppet.controllers.mann.features import FPS, FUTURE_SAMPLES, TRAJ_PAST, TRAJ_SAMPLES, TRAJ_STEP, MANNFeatures
 from neuropuppet.errors import MotionDataError
 from neuropuppet.motion.bvh import read_bvh, resample
+from neuropuppet.training import find_clips  # noqa: F401  (re-exported: the trainer and tests read it here)
 from neuropuppet.motion.dataset import foot_contacts, gaussian_smooth, root_trajectory, to_root_frame, to_root_frame_xz
 from neuropuppet.motion.rotations import quat_rotate
 from neuropuppet.motion.skeleton import Skeleton
@@ -182,14 +183,6 @@ def clip_rows(c: ClipData, feats: MANNFeatures) -> tuple[np.ndarray, np.ndarray,
     return X.astype(np.float32), Y.astype(np.float32), i
 
 
-def find_clips(folder: str | Path) -> list[Path]:
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise MotionDataError(f"{folder}: data folder not found")
-    clips = sorted(folder.glob("*.bvh"))
-    if not clips:
-        raise MotionDataError(f"{folder}: no .bvh files")
-    return clips
 
 
 def build_dataset(paths: list[Path], cfg, *, progress: bool = False) -> MANNDataset:

@@ -22,6 +22,7 @@ from neuropuppet.controllers.pfnn.features import (
     FUTURE_SAMPLES, HEIGHT_SIDE_OFFSET, NUM_GAITS, TRAJ_PAST, TRAJ_SAMPLES, TRAJ_STEP, PFNNFeatures)
 from neuropuppet.errors import MotionDataError
 from neuropuppet.motion.bvh import CMU_SCALE, read_bvh, resample
+from neuropuppet.training import find_clips  # noqa: F401  (re-exported: the trainer and tests read it here)
 from neuropuppet.motion.dataset import (foot_contacts, gaussian_smooth, mirror, phase_from_contacts, root_trajectory,
                                         to_root_frame, to_root_frame_xz)
 from neuropuppet.motion.motion import Motion
@@ -215,14 +216,6 @@ def clip_rows(c: ClipData, feats: PFNNFeatures) -> tuple[np.ndarray, np.ndarray,
     return X.astype(np.float32), Y.astype(np.float32), c.phase[prev].astype(np.float32)
 
 
-def find_clips(folder: str | Path) -> list[Path]:
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise MotionDataError(f"{folder}: data folder not found")
-    clips = sorted(folder.glob("*.bvh"))
-    if not clips:
-        raise MotionDataError(f"{folder}: no .bvh files")
-    return clips
 
 
 def build_dataset(paths: list[Path], *, mirror: bool = True, scale: float | None = None,
