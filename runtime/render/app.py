@@ -22,7 +22,8 @@ from .camera import FollowCamera
 from .help import HelpSection, help_sections
 from .hud import Hud
 from .scene_renderer import SceneRenderer
-from .view import current_poses, draw_hud, follow_point, ground_under, orbit_from_pad, share_camera
+from .view import (current_poses, draw_hud, follow_point, ground_under, handle_window_event, orbit_from_pad,
+                   share_camera)
 from .window import Window
 
 
@@ -73,14 +74,7 @@ class App:
                 self.runtime.paused = not self.runtime.paused
             elif event.key == pygame.K_n and self.runtime.paused:
                 self.runtime.step()
-        elif event.type == pygame.MOUSEWHEEL:
-            self.camera.orbit(0.0, 0.0, -event.y * 0.5)
-        if self.window.handle_event(event):
-            self.camera.aspect = self.window.aspect
-        self.controls.keyboard.handle_event(event)
-        pad = self.controls.pad
-        if pad is not None and hasattr(pad, "handle_event"):
-            pad.handle_event(event)
+        handle_window_event(event, self.window, self.camera, self.controls)
 
     def frame(self, frame_seconds: float) -> int:
         """One frame: advance the simulation by the real elapsed time, then draw it."""

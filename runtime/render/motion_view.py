@@ -12,6 +12,7 @@ import numpy as np
 from ..motion.player import DisplayClip, MotionPlayer
 from ..pose import PoseArrays
 from .camera import FollowCamera
+from .view import handle_window_event
 
 KEY_REPEAT_DELAY_MS, KEY_REPEAT_INTERVAL_MS = 300, 33   # a held arrow key steps about 30 frames per second
 
@@ -129,14 +130,7 @@ class MotionViewApp:
                 player.jump(1.0 if key == pygame.K_UP else -1.0)
             elif key == pygame.K_HOME:
                 player.restart()
-        elif event.type == pygame.MOUSEWHEEL:
-            self.view.camera.orbit(0.0, 0.0, -event.y * 0.5)
-        if self.window.handle_event(event):
-            self.view.camera.aspect = self.window.aspect
-        self.controls.keyboard.handle_event(event)
-        pad = self.controls.pad
-        if pad is not None and hasattr(pad, "handle_event"):
-            pad.handle_event(event)
+        handle_window_event(event, self.window, self.view.camera, self.controls)
 
     def frame(self, frame_seconds: float) -> None:
         """One frame: events, the cursor advanced by the real elapsed time, camera, draw."""

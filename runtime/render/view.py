@@ -1,7 +1,7 @@
 """What the renderer needs from a running simulation each frame: poses, camera follow and the HUD's content."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -89,3 +89,17 @@ def draw_hud(hud: Hud, runtime: Runtime, poses: Sequence[PoseArrays], frame_seco
     weights = hero_output(poses, "expert_weights", ndim=2)
     if weights is not None and weights.size:
         hud.draw_bars(weights, viewport)
+
+
+def handle_window_event(event: Any, window: Any, camera: FollowCamera, controls: Any) -> None:
+    """What every window does with an event: wheel zooms the camera, a resize fixes its aspect, and the
+    keyboard/mouse and pad sources see it (the play app and the BVH viewer)."""
+    import pygame
+    if event.type == pygame.MOUSEWHEEL:
+        camera.orbit(0.0, 0.0, -event.y * 0.5)
+    if window.handle_event(event):
+        camera.aspect = window.aspect
+    controls.keyboard.handle_event(event)
+    pad = controls.pad
+    if pad is not None and hasattr(pad, "handle_event"):
+        pad.handle_event(event)
