@@ -116,9 +116,8 @@ class CharacterGroup:
                                        [(layer.name, declared_inputs(layer.controller)) for layer in self.layers])
         self.inputs = allocate_inputs(tuple(self.input_specs.values()), self.batch_size, self.device, dt)
         self.sources = self._resolve_sources(sources, named or {}, world or {})
-        if terrain is not None and "terrain" in self.input_specs and "terrain" not in self._bound:
-            self.inputs.set("terrain", terrain)
-        self._has_layers = bool(self.layers)
+        if terrain is not None and "terrain" in self.input_specs and self.inputs.get("terrain") is None:
+            self.inputs.set("terrain", terrain)      # before the first tick's sources run (a pre-tick step sees it)
         rest = PoseBatch.rest(self.skeleton, self.batch_size, self.device)
         self._rest = rest.clone()     # the rest of the joints layers add, restored under them every tick
         self.pose = rest              # composed pose after the latest tick (device tensors)
@@ -145,7 +144,6 @@ class CharacterGroup:
                 for name in provided_names(src):
                     if name in self.input_specs:
                         by_name.setdefault(name, src)
-        self._bound = set(by_name)
         own = list(by_name.values())
         for name, spec in self.input_specs.items():
             if name not in by_name and name in world:
@@ -216,7 +214,7 @@ class CharacterGroup:
         out = self._step(self.controller, inputs)
         self.previous, self.pose = self.pose, self.previous
         pose = self.pose
-        if not self._has_layers:
+        if not self.layers:
             pose.copy_(out)
         else:
             self._write_body(out)
