@@ -65,7 +65,28 @@ def _legacy_names_hook(module: nn.Module, state_dict: dict[str, Any], prefix: st
         state_dict.update(mapped)
 
 
-class PFNN(nn.Module):
+class _LegacyStatistics:
+    """The normalisation statistics under their former attribute names (read by the controller and the
+    exporter); TorchScript skips them (`__jit_unused_properties__`)."""
+
+    @property
+    def x_mean(self) -> torch.Tensor:
+        return self.x_norm.mean
+
+    @property
+    def x_std(self) -> torch.Tensor:
+        return self.x_norm.std
+
+    @property
+    def y_mean(self) -> torch.Tensor:
+        return self.y_norm.mean
+
+    @property
+    def y_std(self) -> torch.Tensor:
+        return self.y_norm.std
+
+
+class PFNN(_LegacyStatistics, nn.Module):
     """Phase-functioned network with its normalisation: raw features in, raw features out.
 
     forward(x [N, in], phase [N]) -> y [N, out] uses the exact cubic phase function;
@@ -83,23 +104,6 @@ class PFNN(nn.Module):
         self.register_buffer("table50", coefficient_table(NEAREST_ROWS, NUM_CONTROL_SETS))
         self.register_buffer("table10", coefficient_table(LINEAR_ROWS, NUM_CONTROL_SETS))
         self.register_load_state_dict_pre_hook(_legacy_names_hook)
-
-    # the statistics under their former attribute names (read by the controller and the exporter)
-    @property
-    def x_mean(self) -> torch.Tensor:
-        return self.x_norm.mean
-
-    @property
-    def x_std(self) -> torch.Tensor:
-        return self.x_norm.std
-
-    @property
-    def y_mean(self) -> torch.Tensor:
-        return self.y_norm.mean
-
-    @property
-    def y_std(self) -> torch.Tensor:
-        return self.y_norm.std
 
     @property
     def hidden(self) -> int:
@@ -154,7 +158,7 @@ def pfnn_from_state(state: Mapping[str, torch.Tensor]) -> PFNN:
     return net.eval()
 
 
-class PhaseBucketedPFNN(BucketedMLP):
+class PhaseBucketedPFNN(_LegacyStatistics, BucketedMLP):
     """The nearest-50 precomputed mode as real weight tables (`BucketedMLP`), for crowds and single
     characters: each phase bucket's characters run one ordinary matrix product per layer. Outputs equal
     `PFNN.forward_nearest50`."""
@@ -175,22 +179,6 @@ class PhaseBucketedPFNN(BucketedMLP):
         self.y_norm = Normalisation(state["y_norm.mean"].shape[0])
         for name in ("x_norm", "y_norm"):   # RuntimeError on a shape mismatch, like load_state_dict
             getattr(self, name).load_state_dict({k: state[f"{name}.{k}"].float() for k in ("mean", "std")})
-
-    @property
-    def x_mean(self) -> torch.Tensor:
-        return self.x_norm.mean
-
-    @property
-    def x_std(self) -> torch.Tensor:
-        return self.x_norm.std
-
-    @property
-    def y_mean(self) -> torch.Tensor:
-        return self.y_norm.mean
-
-    @property
-    def y_std(self) -> torch.Tensor:
-        return self.y_norm.std
 
     def forward(self, x: torch.Tensor, phase: torch.Tensor) -> torch.Tensor:
         y = self.run_buckets(self.x_norm(x), nearest_row(phase, self.buckets))
