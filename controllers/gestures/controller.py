@@ -1,0 +1,243 @@
+"""GesturesController: the `gestures` plugin, a seated pianist whose upper body performs to the music it hears.
+
+    neuropuppet play gestures --music song.ogg          # the pianist at a keyboard, in sync with the sound
+    neuropuppet play pfnn --layers gestures --music F   # the arms and torso over a walking body
+
+Input: `audio_features` ([N, F], `neuropuppet.ports.audio_features(F)`): the causal music features of
+this tick (`neuropuppet.audio.features`, F = 28 with 20 MFCC), computed ONCE per music stream by one
+`AudioFeatureSource` that every performer and every group shares: `play`/`render` provide it as a
+world source from the music (`runtime.provide("audio_features", AudioFeatureSource(clip))` in your own
+code). The network (an LSTM, `controllers/gestures/ARTIFACT.md`) maps the vector to the local
+rotations of the upper body, one recurrent tick per character with its own state (reset by index).
+
+Each tick, for N performers at once:
+  1. the features; a row with NaN or inf holds that character's last finite vector (before any: the
+     features of silence); the network clamps the normalised values it reads
+  2. the network -> local rotations of its joints (non-finite rows: the rest pose), state carried
+  3. the pose: the seated base pose of the artifact (`rest_pose`: hips on the bench, legs bent) with the
+     network's joints written over it; as a layer, the network's joints over the body below (its bone
+     lengths kept), and the piano hidden
+
+Outputs: `props` (`neuropuppet.props`): the keyboard, its body and the bench (`piano.py`, from the
+artifact's `neuropuppet.keyboard.Keyboard`), shown alone, hidden as a layer.
+Options: spacing (metres between performers side by side, default the keyboard's width + 0.4).
+The network was trained at 60 ticks per second (the features' dt); other tick rates are refused.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, ClassVar, Sequence
+
+import numpy as np
+import torch
+
+from neuropuppet import PLUGIN_API_VERSION, InputError, PoseBatch, Skeleton, TickInputs
+from neuropuppet.artifacts import Artifact
+from neuropuppet.audio.features import FEATURE_LAYOUT, FeatureSettings
+from neuropuppet.controller import character_indices
+from neuropuppet.errors import ArtifactError
+from neuropuppet.keyboard import DEFAULT_KEYBOARD, Keyboard
+from neuropuppet.motion.rotations_torch import quat_from_yaw
+from neuropuppet.nn import RecurrentState
+from neuropuppet.ports import InputSpec, OutputSpec, audio_features
+from neuropuppet.props import props_output
+
+from .piano import piano_props
+
+log = logging.getLogger(__name__)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_DIR = PACKAGE_DIR / "default"
+DEMO_CLIP = ("demos", "music", "piano_demo.ogg")
+UPPER_BODY = ("LowerBack", "Spine", "Spine1", "Neck", "Neck1", "Head", "LeftShoulder", "LeftArm", "LeftForeArm",
+              "LeftHand", "LeftFingerBase", "LeftHandIndex1", "LThumb", "RightShoulder", "RightArm", "RightForeArm",
+              "RightHand", "RightFingerBase", "RightHandIndex1", "RThumb")
+"""The joints a performer's network writes (CMU names), the class-level `layer_joints`; an instance
+declares those of its artifact."""
+TICK_RATE = 60.0
+
+
+def default_music() -> Path | None:
+    """The short clip shipped with the project (made by its piano generator), or None where it is absent."""
+    for root in (PACKAGE_DIR.parents[1], DEFAULT_DIR):
+        path = root.joinpath(*DEMO_CLIP) if root != DEFAULT_DIR else root / DEMO_CLIP[-1]
+        if path.is_file():
+            return path
+    return None
+
+
+class GesturesController:
+    """A pianist's upper body from a recurrent network listening to music features (module docstring)."""
+
+    name: ClassVar[str] = "gestures"
+    api_version: ClassVar[int] = PLUGIN_API_VERSION
+    description: ClassVar[str] = "music-driven pianist: an LSTM maps causal music features to upper-body gestures"
+    inputs: ClassVar[tuple[InputSpec, ...]] = (audio_features(FEATURE_LAYOUT.size),)
+    outputs: ClassVar[tuple[OutputSpec, ...]] = (props_output(piano_props(DEFAULT_KEYBOARD)),)
+    controls: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("music (--music FILE; default: the shipped piano clip)", "the pianist performs to it, in sync with the sound"),
+    )
+    layer_joints: ClassVar[tuple[str, ...]] = UPPER_BODY
+
+    def __init__(self, network: Any, *, skeleton: Skeleton, joints: Sequence[str], rest_root: Sequence[float],
+                 rest_rotations: np.ndarray, hidden: int, layers: int, feature_width: int,
+                 keyboard: Keyboard = DEFAULT_KEYBOARD, batch_size: int = 1, device: torch.device | str = "cpu",
+                 spacing: float | None = None) -> None:
+        if batch_size < 1:
+            raise InputError(f"gestures: batch_size must be at least 1, got {batch_size}")
+        missing = [j for j in joints if j not in skeleton.names]
+        if missing:
+            raise ArtifactError(f"gestures: the network writes joint {missing[0]!r}, which its skeleton lacks")
+        rest = np.asarray(rest_rotations, np.float32)
+        if rest.shape != (skeleton.num_joints, 4) or not np.isfinite(rest).all():
+            raise ArtifactError(f"gestures: rest_pose rotations must be [{skeleton.num_joints}, 4] finite, got "
+                                f"{rest.shape}")
+        self.network = network
+        self.skeleton = skeleton
+        self.batch_size, self.device = int(batch_size), torch.device(device)
+        self.keyboard = keyboard
+        self.joints = tuple(joints)
+        self.layer_joints = self.joints
+        self.inputs = (audio_features(int(feature_width)),)
+        self.outputs = (props_output(piano_props(keyboard)),)
+        n, dev = self.batch_size, self.device
+        self._written = torch.tensor([skeleton.index(j) for j in self.joints], dtype=torch.long, device=dev)
+        rest_q = torch.from_numpy(rest / np.linalg.norm(rest, axis=-1, keepdims=True)).to(dev)
+        self._rest_q = rest_q.expand(n, -1, -1).contiguous()               # [N, J, 4] the seated base pose
+        self._rest_written = self._rest_q[:, self._written].clone()        # [N, Jw, 4]
+        self._pose = PoseBatch.rest(skeleton, n, dev)
+        self._pose.local_positions[:, 0] = torch.as_tensor(np.asarray(rest_root, np.float32), device=dev)
+        self._pose.local_rotations.copy_(self._rest_q)
+        self._base_positions = self._pose.local_positions.clone()
+        width = keyboard.left_x - keyboard.right_x
+        self.spacing = float(width + 0.4 if spacing is None else spacing)
+        self._pose.root_position[:, 0] = (torch.arange(n, device=dev) - (n - 1) / 2) * self.spacing
+        self.recurrent = RecurrentState(torch.zeros(layers, n, hidden, device=dev),
+                                        torch.zeros(layers, n, hidden, device=dev))
+        self._held = torch.zeros(n, int(feature_width), device=dev)        # last finite features per character
+        self._shown = torch.ones(n, 1, device=dev)
+        self._hidden = torch.zeros(n, 1, device=dev)
+
+    # -- plugin protocol -------------------------------------------------------------------------
+    @classmethod
+    def default_artifact(cls) -> Path | None:
+        path = DEFAULT_DIR / "gestures.pt"
+        return path if path.is_file() else None
+
+    @classmethod
+    def default_audio(cls) -> Path | None:
+        """The music `play`/`render` use when the user gives none: the shipped piano clip."""
+        return default_music()
+
+    @classmethod
+    def from_artifact(cls, artifact: Artifact | None, *, batch_size: int = 1, device: torch.device | str | None = None,
+                      **options: Any) -> "GesturesController":
+        if artifact is None:
+            raise ArtifactError("gestures: no artifact given and none shipped in controllers/gestures/default; train "
+                                "one with `neuropuppet train gestures`")
+        meta = artifact.metadata
+        where = artifact.path
+        if meta.controller != "gestures":
+            raise ArtifactError(f"{where}: artifact is for controller {meta.controller!r}, not 'gestures'")
+        extra = meta.extra
+        try:
+            skeleton = Skeleton.from_dict(meta.skeleton)
+            rest = extra["rest_pose"]
+            joints = list(extra["joints"])
+            hidden, layers, width = int(extra["hidden"]), int(extra["layers"]), int(extra["feature_width"])
+            fps = float(extra.get("fps", TICK_RATE))
+            keyboard = Keyboard.from_dict(extra["keyboard"]) if extra.get("keyboard") else DEFAULT_KEYBOARD
+            rest_root, rest_rotations = rest["root_position"], np.asarray(rest["rotations"], np.float32)
+        except (KeyError, TypeError, ValueError) as e:
+            raise ArtifactError(f"{where}: gestures metadata is incomplete or malformed ({type(e).__name__}: {e}); "
+                                f"see controllers/gestures/ARTIFACT.md") from None
+        if abs(fps - TICK_RATE) > 1e-6:
+            raise ArtifactError(f"{where}: trained at {fps:g} ticks per second; the gestures controller runs at "
+                                f"{TICK_RATE:g}")
+        settings = extra.get("feature_settings")
+        if settings is not None and settings != asdict(FeatureSettings()):
+            log.warning("%s: trained on music features of non-default settings %s: give the group an "
+                        "AudioFeatureSource built with them", where, settings)
+        dev = device if device is not None else artifact.device
+        return cls(artifact.module, skeleton=skeleton, joints=joints, rest_root=rest_root,
+                   rest_rotations=rest_rotations, hidden=hidden, layers=layers, feature_width=width,
+                   keyboard=keyboard, batch_size=batch_size, device=dev, **options)
+
+    def place(self, positions: torch.Tensor | np.ndarray, yaw: torch.Tensor | np.ndarray | None = None) -> None:
+        """Seat the performers at world (x, z) positions [N, 2] (and headings [N], radians; 0 faces +Z)."""
+        xz = torch.as_tensor(np.asarray(positions, np.float32), device=self.device).reshape(-1, 2)
+        if xz.shape[0] != self.batch_size or not torch.isfinite(xz).all():
+            raise InputError(f"gestures: place() takes {self.batch_size} finite (x, z) positions, got shape "
+                             f"{tuple(xz.shape)}")
+        heading = (torch.zeros(self.batch_size, device=self.device) if yaw is None
+                   else torch.as_tensor(np.asarray(yaw, np.float32), device=self.device).reshape(self.batch_size))
+        if not torch.isfinite(heading).all():
+            raise InputError("gestures: place() yaws must be finite")
+        self._pose.root_position[:, 0] = xz[:, 0]
+        self._pose.root_position[:, 2] = xz[:, 1]
+        self._pose.root_rotation.copy_(quat_from_yaw(heading))
+
+    def reset(self, indices: Sequence[int] | None = None) -> None:
+        """Performers (all, or `indices`) start afresh: empty memory, no features held."""
+        if indices is None:
+            self.recurrent.reset()
+            self._held.zero_()
+            return
+        idx = character_indices(indices, self.batch_size, self.name)
+        self.recurrent.reset(idx)
+        rows = torch.tensor(idx, dtype=torch.long, device=self.device)
+        self._held[rows] = 0.0
+
+    @torch.no_grad()
+    def step(self, inputs: TickInputs) -> PoseBatch:
+        if abs(inputs.dt * TICK_RATE - 1.0) > 1e-6:
+            raise InputError(f"gestures: the network runs at {TICK_RATE:g} ticks per second, the runtime at "
+                             f"{1.0 / inputs.dt:g} (use tick_rate={TICK_RATE:g})")
+        x = self._usable_features(inputs["audio_features"])
+        rotations, h, c = self.network(x, self.recurrent.h, self.recurrent.c)
+        self._carry_state(h, c)
+        rotations = self._usable_rotations(rotations)
+        below = inputs.get("pose_below")
+        pose = self._pose
+        if below is None:
+            pose.local_rotations[:, self._written] = rotations
+            pose.extras["props"] = self._shown
+            return pose
+        pose.root_position, pose.root_rotation = below.root_position, below.root_rotation
+        pose.local_positions = below.local_positions
+        pose.local_rotations = below.local_rotations.clone()
+        pose.local_rotations[:, self._written] = rotations
+        pose.extras["props"] = self._hidden
+        return pose
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _usable_features(self, x: torch.Tensor) -> torch.Tensor:
+        """x where a character's row is finite, else its last finite row (zeros before any)."""
+        finite = torch.isfinite(x).all(-1, keepdim=True)
+        if bool(finite.all()):
+            self._held.copy_(x)
+            return x
+        use = torch.where(finite, x, self._held)
+        self._held.copy_(use)
+        return use
+
+    def _carry_state(self, h: torch.Tensor, c: torch.Tensor) -> None:
+        """Keep the new recurrent state; a character whose state is no longer finite starts afresh."""
+        self.recurrent.h.copy_(h)
+        self.recurrent.c.copy_(c)
+        bad = ~(torch.isfinite(h).all(-1).all(0) & torch.isfinite(c).all(-1).all(0))
+        if bool(bad.any()):
+            self.recurrent.reset(torch.nonzero(bad).flatten().tolist())
+
+    def _usable_rotations(self, q: torch.Tensor) -> torch.Tensor:
+        """Unit quaternions; a character's non-finite or degenerate rows fall back to the rest pose."""
+        norm = torch.linalg.norm(q, dim=-1, keepdim=True)
+        ok = torch.isfinite(norm) & (norm > 1e-6)
+        if bool(ok.all()):
+            return q / norm
+        return torch.where(ok, q / torch.where(ok, norm, torch.ones_like(norm)), self._rest_written)
+
+
+__all__ = ["GesturesController", "UPPER_BODY", "default_music"]

@@ -1,0 +1,58 @@
+"""A tiny random artifact in the documented gestures format (controllers/gestures/ARTIFACT.md), for tests
+that need the controller's mechanics but not a trained model."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Tuple
+
+import numpy as np
+import torch
+from torch import nn
+
+from neuropuppet.artifacts import ArtifactMetadata, save_artifact
+from neuropuppet.audio.features import FEATURE_LAYOUT, FeatureSettings
+from neuropuppet.controllers.gestures import UPPER_BODY
+from neuropuppet.keyboard import DEFAULT_KEYBOARD
+from neuropuppet.motion.synth.biped import biped_skeleton
+
+
+class TinyGestures(nn.Module):
+    """features [N, F] -> (local quaternions [N, J, 4], h, c): one LSTM cell and a read-out near identity."""
+
+    def __init__(self, width: int, joints: int, hidden: int = 16) -> None:
+        super().__init__()
+        self.joints = joints
+        self.cell = nn.LSTMCell(width, hidden)
+        self.out = nn.Linear(hidden, joints * 3)
+        with torch.no_grad():
+            self.out.weight.mul_(0.5)
+
+    def forward(self, features: torch.Tensor, h: torch.Tensor, c: torch.Tensor
+                ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        x = torch.nan_to_num(features, 0.0, 0.0, 0.0).clamp(-5.0, 5.0) * 0.1
+        h1, c1 = self.cell(x, (h[0], c[0]))
+        v = self.out(h1).view(-1, self.joints, 3)
+        q = torch.cat([torch.ones_like(v[..., :1]), v], -1)
+        return q / torch.linalg.norm(q, dim=-1, keepdim=True), h1.unsqueeze(0), c1.unsqueeze(0)
+
+
+def tiny_artifact(path: Path, hidden: int = 16, seed: int = 0) -> Path:
+    """Write a random gestures artifact over the biped skeleton to `path` (.pt)."""
+    torch.manual_seed(seed)
+    sk = biped_skeleton()
+    joints = [j for j in UPPER_BODY if j in sk.names]
+    width = FEATURE_LAYOUT.size
+    net = TinyGestures(width, len(joints), hidden)
+    rest = np.zeros((sk.num_joints, 4), np.float32)
+    rest[:, 0] = 1.0
+    meta = ArtifactMetadata(
+        controller="gestures", controller_version="test",
+        inputs={"features": [-1, width], "h": [1, -1, hidden], "c": [1, -1, hidden]},
+        outputs={"rotations": [-1, len(joints), 4], "h": [1, -1, hidden], "c": [1, -1, hidden]},
+        skeleton=sk.to_dict(),
+        extra={"joints": joints, "rest_pose": {"root_position": [0.0, 0.55, 0.0], "rotations": rest.tolist()},
+               "feature_set": "all", "feature_width": width, "feature_settings": asdict(FeatureSettings()),
+               "fps": 60.0, "keyboard": DEFAULT_KEYBOARD.to_dict(), "kind": "lstm", "hidden": hidden, "layers": 1,
+               "rotation": "quat", "input_clamp": 5.0})
+    return save_artifact(net, path, meta)
