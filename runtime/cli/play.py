@@ -22,9 +22,11 @@ def add_runtime_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--target", choices=("auto", "circle", "camera", "pointer", "path"), default="auto",
                    help="what a gaze_target input follows (default: the mouse pointer in a window, else a point "
                         "circling the character)")
-    p.add_argument("--audio", metavar="FILE", help="music for an audio input (WAV, OGG, FLAC, MP3): played through "
-                                                   "the sound device in a window (its playback is the clock), "
-                                                   "stepped deterministically headless and in render")
+    p.add_argument("--music", "--audio", dest="audio", metavar="FILE",
+                   help="music for the stacks that listen (inputs 'audio', 'audio_features'; WAV, OGG, FLAC, MP3, "
+                        "any rate, mono or stereo): played through the sound device in a window (its playback is the "
+                        "clock), stepped deterministically headless and in render; default: the clip a controller "
+                        "ships (default_audio(), e.g. gestures' piano clip)")
     p.add_argument("--bvh", metavar="OUT.bvh", help="write each character's played motion as BVH (several "
                                                    "characters: OUT-<group>-<i>.bvh) and its output channels "
                                                    "to OUT.outputs.npz")
@@ -120,26 +122,30 @@ def build_runtime(args: argparse.Namespace, live_input: "object | None", *, real
         where = args.name
         scene = SceneConfig(characters=[GroupConfig(args.name, args.count, artifact=args.artifact,
                                                     device=args.device, layers=parse_layers(args.layers))])
-    audio_file = getattr(args, "audio", None) or scene.audio
+    audio_file = getattr(args, "audio", None) or scene.audio or _default_music(scene.characters)
     sessions = []
 
     def prepare(runtime):
         if audio_file:
+            from ..audio.features import AudioFeatureSource
             from ..audio.session import attach_audio
             session = attach_audio(runtime, audio_file, realtime=realtime, fallback=True, start=not realtime)
             if session.warning:
                 print(f"neuropuppet: warning: {session.warning}", file=sys.stderr)
             sessions.append(session)
+            # the music's features, computed once per tick for every group that declares them
+            runtime.provide("audio_features", AudioFeatureSource(session.clip))
 
     target = target_config(getattr(args, "target", "auto"), live_input is not None)
     for g in scene.characters:
         declared = _declared_input_names(g)
         if "gaze_target" in declared and "gaze_target" not in g.inputs:
             g.inputs["gaze_target"] = dict(target)
-        if "audio" in declared and "audio" not in g.inputs and not audio_file:
+        listens = [n for n in MUSIC_INPUTS if n in declared and n not in g.inputs]
+        if listens and not audio_file:
             stack = "+".join([g.controller, *(l if isinstance(l, str) else str(l.get("name")) for l in g.layers)])
-            raise NeuropuppetError(f"{where}: {stack} listens to music "
-                                   "(input 'audio'): give --audio FILE (WAV, OGG, FLAC or MP3), or 'audio:' in the scene")
+            raise NeuropuppetError(f"{where}: {stack} listens to music (input {listens[0]!r}): give --music FILE "
+                                   "(or --audio FILE: WAV, OGG, FLAC or MP3), or 'audio:' in the scene")
     log = logging.getLogger("neuropuppet")
     runtime = build_scene(scene, source_for, live=live, prepare=prepare, where=where,
                           on_error=(lambda msg: log.error("%s", msg)) if len(scene.characters) > 1 else None)
@@ -150,19 +156,44 @@ def build_runtime(args: argparse.Namespace, live_input: "object | None", *, real
     return runtime, hero
 
 
-def _declared_input_names(g) -> set[str]:
-    """Input names the body and layers of a scene group declare (class attributes; imports the plugins)."""
+MUSIC_INPUTS = ("audio", "audio_features")
+"""Inputs fed from the music file (--music, the scene's `audio:`, or a controller's default_audio())."""
+
+
+def _stack_classes(g) -> list:
+    """The controller classes of a scene group's body and layers (those that load; the others are
+    reported when the group is built)."""
     from .. import plugins
     from ..stack import LayerSpec
-    names = set()
+    out = []
     for item in [g.controller, *g.layers]:
         spec = LayerSpec.parse(item) if not isinstance(item, str) else LayerSpec(item)
         try:
-            cls = plugins.load("controller", spec.name)
+            out.append(plugins.load("controller", spec.name))
         except Exception:
-            continue        # reported when the group is built
-        names |= {s.name for s in getattr(cls, "inputs", ())}
-    return names
+            continue
+    return out
+
+
+def _declared_input_names(g) -> set[str]:
+    """Input names the body and layers of a scene group declare (class attributes; imports the plugins)."""
+    return {s.name for cls in _stack_classes(g) for s in getattr(cls, "inputs", ())}
+
+
+def _default_music(groups) -> str | None:
+    """The music a stack that listens brings itself: the first `default_audio()` (a classmethod returning a
+    file or None) among the controllers of the groups that declare a music input."""
+    for g in groups:
+        classes = _stack_classes(g)
+        if not any(s.name in MUSIC_INPUTS and s.name not in g.inputs for cls in classes
+                   for s in getattr(cls, "inputs", ())):
+            continue
+        for cls in classes:
+            default = getattr(cls, "default_audio", None)
+            path = default() if callable(default) else None
+            if path is not None:
+                return str(path)
+    return None
 
 
 def save_recording(args: argparse.Namespace, hero) -> None:

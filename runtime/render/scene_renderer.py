@@ -20,6 +20,7 @@ from ..terrain import HeightField
 from . import meshes, shaders
 from .camera import FollowCamera, gl_bytes
 from .outputs import contact_joints, eye_joints, eyelid_columns, first_output, guessed_feet, outputs_of_kind
+from .props import PropRenderer
 
 PALETTE = np.array([[0.90, 0.45, 0.15], [0.20, 0.50, 0.90], [0.25, 0.75, 0.35], [0.85, 0.25, 0.55],
                     [0.90, 0.80, 0.20], [0.55, 0.35, 0.85]], np.float32)
@@ -155,6 +156,7 @@ class SceneRenderer:
         self._line_vbo = ctx.buffer(reserve=64 * 24, dynamic=True)
         self._line_vao = ctx.vertex_array(self.lines, [(self._line_vbo, "3f 3f", "in_position", "in_color")])
         self._layouts: dict[int, _SkeletonLayout] = {}
+        self.props = PropRenderer(ctx, shaders.LIT_FS)       # the boxes controllers declare (neuropuppet.props)
         self.last = FrameStats()
 
     # -- resources -------------------------------------------------------------------------------
@@ -238,6 +240,7 @@ class SceneRenderer:
                 if len(inst):
                     self._upload(mesh["inst"], inst)
                     mesh["vao"].render(instances=len(inst))
+        self.props.draw(poses, gl_bytes(camera.view_projection()), self.lit["light_dir"].value, self.style.ambient)
         ctx.disable(moderngl.CULL_FACE)
         line_data = np.concatenate(lines) if lines else np.zeros((0, 6), np.float32)
         if len(line_data):
@@ -346,6 +349,7 @@ class SceneRenderer:
             for k in ("vao", "inst", "vbo", "ibo"):
                 mesh[k].release()
         self._ground_vao.release()
+        self.props.release()
         self._line_vao.release()
         self._line_vbo.release()
         for p in (self.lit, self.ground, self.lines):
