@@ -12,6 +12,8 @@ is NaN, never a made-up 0.
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 
 from .dataset import finite_velocity, gaussian_smooth
@@ -75,15 +77,19 @@ def bone_length_drift(skeleton: Skeleton, world_positions: np.ndarray) -> dict[s
     return {"max": float(err.max()) if err.size else float("nan"), "mean": _mean(err)}
 
 
-def acceleration_jerk(positions: np.ndarray, fps: float) -> dict[str, float]:
+def acceleration_jerk(positions: np.ndarray | Sequence[np.ndarray], fps: float) -> dict[str, float]:
     """Mean and standard deviation of |a_t| (m/s^2) and |j_t| (m/s^3) over frames and joints.
 
-    positions [T, J, 3] (or [T, 3]); formulas in the module docstring.
+    positions [T, J, 3] (or [T, 3]), or a list of such clips: then the statistics pool every frame
+    and joint of every clip (differences never span two clips); formulas in the module docstring.
     """
-    x = np.asarray(positions, np.float64)
-    acc = (x[2:] - 2 * x[1:-1] + x[:-2]) * fps ** 2
-    jerk = (x[3:] - 3 * x[2:-1] + 3 * x[1:-2] - x[:-3]) * fps ** 3
-    a, j = np.linalg.norm(acc, axis=-1), np.linalg.norm(jerk, axis=-1)
+    clips = [positions] if isinstance(positions, np.ndarray) else list(positions)
+    acc, jerk = [], []
+    for clip in clips:
+        x = np.asarray(clip, np.float64)
+        acc.append(np.linalg.norm((x[2:] - 2 * x[1:-1] + x[:-2]) * fps ** 2, axis=-1).reshape(-1))
+        jerk.append(np.linalg.norm((x[3:] - 3 * x[2:-1] + 3 * x[1:-2] - x[:-3]) * fps ** 3, axis=-1).reshape(-1))
+    a, j = (np.concatenate(v) if v else np.zeros(0) for v in (acc, jerk))
     return {"acceleration_mean": _mean(a), "acceleration_std": _std(a), "jerk_mean": _mean(j), "jerk_std": _std(j)}
 
 
@@ -97,6 +103,15 @@ def mse(predicted: np.ndarray, target: np.ndarray) -> float:
     """Mean squared error over all elements: mean((x - x*)^2)."""
     d = np.asarray(predicted, np.float64) - np.asarray(target, np.float64)
     return _mean(d * d)
+
+
+def ape(predicted: Sequence[np.ndarray], target: Sequence[np.ndarray]) -> dict[str, float]:
+    """Average position error over clips: per clip c, APE_c = mpjpe(predicted_c, target_c) (mean over
+    frames and joints of |x - x*|); returns {"mean": mean_c APE_c, "std": std_c APE_c} (population std)."""
+    if len(predicted) != len(target):
+        raise ValueError(f"ape: {len(predicted)} predicted clips for {len(target)} target clips")
+    per_clip = np.array([mpjpe(p, t) for p, t in zip(predicted, target)], np.float64)
+    return {"mean": _mean(per_clip), "std": _std(per_clip)}
 
 
 def angle_between_deg(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -124,18 +139,24 @@ def motion_beats(positions: np.ndarray, fps: float, smooth_seconds: float = 5.0 
     return idx / fps
 
 
-def beat_alignment(motion_beat_times: np.ndarray, music_beat_times: np.ndarray, sigma: float = 0.05) -> float:
+def beat_alignment(motion_beat_times: np.ndarray, music_beat_times: np.ndarray, sigma: float = 0.05,
+                   over: str = "music") -> float:
     """Beat alignment score in [0, 1] (Li et al. 2021, AI Choreographer; as in the AIST++ code).
 
-    BA = (1 / |B_music|) * sum over music beats b of exp(-d_b^2 / (2 sigma^2)),
-    d_b = distance in seconds from b to the nearest motion beat. sigma = 0.05 s is AIST++'s
-    3 frames at 60 fps. No motion beats scores 0; no music beats gives NaN.
+    over="music" (default; Bailando's form): BA = (1 / |B_music|) * sum over music beats b of
+    exp(-d_b^2 / (2 sigma^2)), d_b = distance in seconds from b to the nearest motion beat.
+    over="motion" (FACT's form): the same average taken over motion beats, d to the nearest music beat.
+    sigma = 0.05 s is AIST++'s 3 frames at 60 fps. No beats on the averaged side gives NaN; none on
+    the other side scores 0.
     """
+    if over not in ("music", "motion"):
+        raise ValueError(f"beat_alignment: over must be 'music' or 'motion', got {over!r}")
     music = np.asarray(music_beat_times, np.float64).reshape(-1)
     motion = np.asarray(motion_beat_times, np.float64).reshape(-1)
-    if music.size == 0:
+    ref, other = (music, motion) if over == "music" else (motion, music)
+    if ref.size == 0:
         return float("nan")
-    if motion.size == 0:
+    if other.size == 0:
         return 0.0
-    d = np.min(np.abs(music[:, None] - motion[None, :]), axis=1)
+    d = np.min(np.abs(ref[:, None] - other[None, :]), axis=1)
     return float(np.mean(np.exp(-d * d / (2.0 * sigma * sigma))))
