@@ -1,0 +1,32 @@
+"""Gestures training configuration (defaults = `neuropuppet train gestures --print-config`)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from neuropuppet.training import TrainingConfig
+
+
+@dataclass
+class GesturesTrainConfig(TrainingConfig):
+    """Everything a gestures training run depends on (the loop's keys: see TrainingConfig)."""
+
+    data: str = "runs/data/synth_piano"  # folder of NAME.wav + NAME.bvh (+ NAME.labels.npz) clips
+    synth_kind: str = "piano"           # generator that fills an empty `data` folder (`neuropuppet data synth`)
+    synth_minutes: float = 0.0          # > 0: generate this much synthetic data into `data` if it is empty
+    synth_seed: int = 0
+    feature_cache: str = "runs/cache/gestures_features"  # per-clip causal features, keyed by the WAV's bytes
+    features: str = "all"               # the feature set: groups of neuropuppet.audio.features ("pitch,beat,rms")
+    hidden: int = 128                   # LSTM units
+    layers: int = 1
+    window: int = 240                   # frames per truncated-BPTT window (state carried across windows)
+    batch_size: int = 16                # lanes: clips streamed side by side
+    learning_rate: float = 3e-3
+    lr_final: float = 0.05              # the learning rate decays (cosine) to this fraction of itself
+    input_noise: float = 0.1            # std of Gaussian noise on the normalised inputs while training
+    velocity_weight: float = 10.0       # weight of the frame-to-frame change's MSE beside the rotations' MSE
+    epochs: int = 200
+    eval_every: int = 100
+    checkpoint_every: int = 500
+    grad_clip: float = 1.0
+    threads: int = 1
+    report_clips: int = 8               # held-out clips evaluated in the report (0: none)

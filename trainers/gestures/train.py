@@ -1,0 +1,154 @@
+"""GesturesTrainer: the `gestures` trainer plugin (music features -> upper-body pose, LSTM, TBPTT).
+
+Truncated BPTT over long clips (`TBPTTChunks`: each lane streams whole clips window after window with
+the LSTM state carried across windows), so the cell learns to run for minutes from one start. Its
+inputs are only the music features, never its own previous output, so running on its own cannot
+compound errors (no exposure bias); Gaussian noise on the normalised inputs while training keeps it
+steady against the features' tick-to-tick jitter, and a loss on the frame-to-frame change of the
+rotations keeps its acceleration and jerk near the data's.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from torch import nn
+
+from neuropuppet.controllers.gestures.export import export_gestures
+from neuropuppet.controllers.gestures.features import SIXD, feature_groups, feature_set_name, set_columns
+from neuropuppet.controllers.gestures.network import GesturesNet
+from neuropuppet.errors import ConfigError, MotionDataError
+from neuropuppet.features import Layout
+from neuropuppet.nn import block_statistics
+from neuropuppet.training import ClipIndex, Report, RunInfo, Setup, Split, TBPTTChunks, TrainerBase, contiguous_runs
+from neuropuppet.training import synthetic_data_folder
+
+from .config import GesturesTrainConfig
+from .dataset import GesturesDataset, build_dataset
+
+
+class SequenceModule(nn.Module):
+    """The network's training form (`GesturesNet.sequence`) as a forward, so DDP sees the call."""
+
+    def __init__(self, net: GesturesNet) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, features: torch.Tensor, h: torch.Tensor | None, c: torch.Tensor | None, noise: float = 0.0
+                ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        return self.net.sequence(features, h, c, noise)
+
+
+def rest_pose(ds: GesturesDataset, rows: np.ndarray) -> dict[str, Any]:
+    """The seated base pose over `rows`: the mean root position and each joint's mean local rotation
+    (quaternions sign-aligned to the first row, averaged, normalised)."""
+    q = ds.local[rows].astype(np.float64)
+    q = np.where(np.sum(q * q[:1], -1, keepdims=True) < 0, -q, q).mean(0)
+    q /= np.maximum(np.linalg.norm(q, axis=-1, keepdims=True), 1e-12)
+    return {"root_position": ds.root[rows].mean(0).round(6).tolist(), "rotations": q.round(6).tolist()}
+
+
+class GesturesTrainer(TrainerBase):
+    """Train the gestures LSTM from music clips (WAV + BVH); export the `gestures` artifact."""
+
+    name: ClassVar[str] = "gestures"
+    description: ClassVar[str] = "music-driven upper-body gestures: causal audio features -> pose (LSTM, TBPTT)"
+    controller: ClassVar[str] = "gestures"
+    config_class: ClassVar[type] = GesturesTrainConfig
+    artifact_name: ClassVar[str] = "gestures.pt"
+    dataset_version: ClassVar[int] = 1
+    config: GesturesTrainConfig
+
+    def check_config(self) -> None:
+        super().check_config()
+        c = self.config
+        self.groups = feature_groups(c.features)
+        for key in ("hidden", "layers", "window"):
+            if getattr(c, key) < 1:
+                raise ConfigError(f"gestures config: {key} must be at least 1, got {getattr(c, key)}")
+        for key in ("input_noise", "velocity_weight", "synth_minutes"):
+            if getattr(c, key) < 0:
+                raise ConfigError(f"gestures config: {key} must not be negative, got {getattr(c, key)}")
+        if not 0 < c.lr_final <= 1:
+            raise ConfigError(f"gestures config: lr_final must be in (0, 1], got {c.lr_final}")
+
+    # -- data ---------------------------------------------------------------------------------------
+    def data_files(self) -> list[Path]:
+        cfg = self.config
+        if cfg.synth_minutes > 0:
+            from neuropuppet.motion import synth
+            if cfg.synth_kind not in synth.KINDS:
+                raise ConfigError(f"gestures config: synth_kind {cfg.synth_kind!r} is not a generator "
+                                  f"({', '.join(synth.KINDS)})")
+        folder = synthetic_data_folder(cfg.data, cfg.synth_kind, cfg.synth_minutes, cfg.synth_seed)
+        clips = sorted(folder.glob("*.bvh"))
+        if not clips:
+            raise MotionDataError(f"{folder}: no .bvh clips (give data: a folder of NAME.wav + NAME.bvh, or "
+                                  f"synth_minutes > 0 to generate {cfg.synth_kind} clips there)")
+        extra = [p for c in clips for p in (c.with_suffix(".wav"), c.with_name(c.name[:-4] + ".labels.npz"))
+                 if p.is_file()]
+        return clips + extra
+
+    def build_dataset(self, files: list[Path], *, progress: bool) -> GesturesDataset:
+        cache = Path(self.config.feature_cache) if self.config.feature_cache else None
+        return build_dataset([f for f in files if f.suffix == ".bvh"], cache=cache, progress=progress)
+
+    def clip_index(self, ds: GesturesDataset) -> ClipIndex:
+        return ClipIndex(ds.clip, ds.files)
+
+    # -- model and batches ----------------------------------------------------------------------------
+    def _clips(self, ds: GesturesDataset, items: np.ndarray) -> list[dict[str, torch.Tensor]]:
+        return [{"x": torch.from_numpy(ds.features[r]), "y": torch.from_numpy(ds.rot6d[r])}
+                for r in contiguous_runs(items, ds.clip)]
+
+    def setup(self, ds: GesturesDataset, split: Split) -> Setup:
+        c = self.config
+        layout = Layout.from_dict(ds.feature_info["layout"])
+        columns = set_columns(self.groups, layout)
+        net = GesturesNet(columns, layout.size, len(ds.joints), c.hidden, c.layers)
+        net.x_norm.set(*block_statistics(ds.features[split.train][:, columns]))
+        joints = {name: slice(SIXD * i, SIXD * (i + 1)) for i, name in enumerate(ds.joints)}
+        net.y_norm.set(*block_statistics(ds.rot6d[split.train], joints))
+        self.rest = rest_pose(ds, split.train)
+        held = self._clips(ds, split.held_out)
+        window = min(c.window, min(len(h["x"]) for h in held))
+        train = TBPTTChunks(self._clips(ds, split.train), c.window, c.batch_size, seed=c.seed, state_batch_dim=1)
+        val = TBPTTChunks(held, window, min(2, sum(len(h["x"]) // window for h in held)), state_batch_dim=1)
+        return Setup(net, train, val, module=SequenceModule(net))
+
+    def loss(self, module: nn.Module, batch: Any) -> torch.Tensor:
+        """MSE of the normalised 6D rotations + velocity_weight x the MSE of their frame-to-frame change."""
+        inner = module.module if hasattr(module, "module") else module
+        net = inner.net
+        h, c = batch.state if batch.state is not None else (None, None)
+        noise = self.config.input_noise if inner.training else 0.0
+        y, h, c = module(batch["x"], h, c, noise)
+        batch.carry((h, c))
+        target = net.y_norm(batch["y"])
+        pose = torch.mean((y - target) ** 2)
+        if self.config.velocity_weight <= 0 or y.shape[1] < 2:
+            return pose
+        change = torch.mean(((y[:, 1:] - y[:, :-1]) - (target[:, 1:] - target[:, :-1])) ** 2)
+        return pose + self.config.velocity_weight * change
+
+    def optimiser(self, module: nn.Module, steps_per_epoch: int) -> tuple[torch.optim.Optimizer, Any]:
+        """Adam with a cosine decay of the learning rate to `lr_final` x itself over the run's steps."""
+        c = self.config
+        total = steps_per_epoch * c.epochs if c.max_steps <= 0 else min(c.max_steps, steps_per_epoch * c.epochs)
+        opt = torch.optim.Adam(module.parameters(), lr=c.learning_rate)
+        return opt, torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(total, 1), eta_min=c.learning_rate * c.lr_final)
+
+    # -- report and artifact -------------------------------------------------------------------------------
+    def report(self, model: GesturesNet, ds: GesturesDataset, split: Split) -> Report:
+        from .report import evaluate, quality_markdown
+        quality = evaluate(model, ds, split.held_out, self.config.report_clips) if self.config.report_clips else {}
+        return Report({"quality": quality, "feature_set": feature_set_name(self.groups)}, quality_markdown(quality),
+                      f"Gestures training report ({feature_set_name(self.groups)})")
+
+    def export(self, model: GesturesNet, ds: GesturesDataset, path: Path, info: RunInfo) -> None:
+        export_gestures(model, path, skeleton=ds.skeleton, joints=ds.joints, rest_pose=self.rest,
+                        feature_set=feature_set_name(self.groups), feature_groups=self.groups,
+                        feature_info=ds.feature_info, fps=ds.fps, keyboard=ds.keyboard,
+                        training_config=info.config, data_fingerprint=info.data_fingerprint, metrics=info.metrics)
