@@ -283,13 +283,14 @@ class AudioFeatureSource:
         self.extractor = extractor
         self.clip = clip.resampled(self._settings.sample_rate)
         self._audio = AudioSource(self.clip)
+        self._width = feature_layout(self._settings.n_mfcc).size
         self._end: float | None = None
         self._last: tuple[float, float] | None = None
         self._tensor: torch.Tensor | None = None
 
     @property
     def width(self) -> int:
-        return feature_layout(self._settings.n_mfcc).size
+        return self._width
 
     @property
     def spec(self) -> InputSpec:
