@@ -32,6 +32,22 @@ def time_calls(fn: Callable[[], Any], n: int, warmup: int = 50) -> list[float]:
     return out
 
 
+def largest_count_within(cost: Callable[[int], float], budget_s: float, max_n: int) -> int:
+    """Largest n <= max_n with cost(n) <= budget_s seconds (cost increasing in n): doubling, then bisection
+    to within 1/16 of n. 0 when even one is over budget."""
+    lo, n = 0, 1
+    while n <= max_n and cost(n) <= budget_s:
+        lo, n = n, n * 2
+    hi = min(n, max_n + 1)
+    while hi - lo > max(1, lo // 16):
+        mid = (lo + hi) // 2
+        if cost(mid) <= budget_s:
+            lo = mid
+        else:
+            hi = mid
+    return lo
+
+
 def runtime_overhead(ticks: int = 20_000) -> dict[str, Any]:
     """Ticks per second and per-tick cost of the runtime around a controller that computes nothing.
 
