@@ -13,7 +13,8 @@ rotations of the upper body, one recurrent tick per character with its own state
 Each tick, for N performers at once:
   1. the features; a row with NaN or inf holds that character's last finite vector (before any: the
      features of silence); the network clamps the normalised values it reads
-  2. the network -> local rotations of its joints (non-finite rows: the rest pose), state carried
+  2. the network -> local rotations of its joints (unit quaternions, ARTIFACT.md), state carried; a
+     character whose rotations are not finite gets the rest pose and starts afresh
   3. the pose: the seated base pose of the artifact (`rest_pose`: hips on the bench, legs bent) with the
      network's joints written over it; as a layer, the network's joints over the body below (its bone
      lengths kept), and the piano hidden
@@ -103,7 +104,11 @@ class GesturesController:
         self.inputs = (audio_features(int(feature_width)),)
         self.outputs = (props_output(piano_props(keyboard)),)
         n, dev = self.batch_size, self.device
-        self._written = torch.tensor([skeleton.index(j) for j in self.joints], dtype=torch.long, device=dev)
+        written = [skeleton.index(j) for j in self.joints]
+        self._written = torch.tensor(written, dtype=torch.long, device=dev)
+        contiguous = written == list(range(written[0], written[0] + len(written))) if written else False
+        self._written_slice = slice(written[0], written[0] + len(written)) if contiguous else None
+        self._on_cpu = self.device.type == "cpu"
         rest_q = torch.from_numpy(rest / np.linalg.norm(rest, axis=-1, keepdims=True)).to(dev)
         self._rest_q = rest_q.expand(n, -1, -1).contiguous()               # [N, J, 4] the seated base pose
         self._rest_written = self._rest_q[:, self._written].clone()        # [N, Jw, 4]
@@ -197,47 +202,50 @@ class GesturesController:
                              f"{1.0 / inputs.dt:g} (use tick_rate={TICK_RATE:g})")
         x = self._usable_features(inputs["audio_features"])
         rotations, h, c = self.network(x, self.recurrent.h, self.recurrent.c)
-        self._carry_state(h, c)
-        rotations = self._usable_rotations(rotations)
+        self.recurrent.h.copy_(h)
+        self.recurrent.c.copy_(c)
+        if not self._all_finite(rotations):
+            rotations = self._recover(rotations)
         below = inputs.get("pose_below")
         pose = self._pose
         if below is None:
-            pose.local_rotations[:, self._written] = rotations
+            self._write(pose.local_rotations, rotations)
             pose.extras["props"] = self._shown
             return pose
         pose.root_position, pose.root_rotation = below.root_position, below.root_rotation
         pose.local_positions = below.local_positions
         pose.local_rotations = below.local_rotations.clone()
-        pose.local_rotations[:, self._written] = rotations
+        self._write(pose.local_rotations, rotations)
         pose.extras["props"] = self._hidden
         return pose
 
     # -- helpers ---------------------------------------------------------------------------------
     def _usable_features(self, x: torch.Tensor) -> torch.Tensor:
         """x where a character's row is finite, else its last finite row (zeros before any)."""
-        finite = torch.isfinite(x).all(-1, keepdim=True)
-        if bool(finite.all()):
+        if self._all_finite(x):
             self._held.copy_(x)
             return x
+        finite = torch.isfinite(x).all(-1, keepdim=True)
         use = torch.where(finite, x, self._held)
         self._held.copy_(use)
         return use
 
-    def _carry_state(self, h: torch.Tensor, c: torch.Tensor) -> None:
-        """Keep the new recurrent state; a character whose state is no longer finite starts afresh."""
-        self.recurrent.h.copy_(h)
-        self.recurrent.c.copy_(c)
-        bad = ~(torch.isfinite(h).all(-1).all(0) & torch.isfinite(c).all(-1).all(0))
-        if bool(bad.any()):
-            self.recurrent.reset(torch.nonzero(bad).flatten().tolist())
+    def _all_finite(self, t: torch.Tensor) -> bool:
+        """No NaN or inf in t (numpy on the CPU: a third of torch's per-call cost on a small tensor)."""
+        return bool(np.isfinite(t.numpy()).all()) if self._on_cpu else bool(torch.isfinite(t).all())
 
-    def _usable_rotations(self, q: torch.Tensor) -> torch.Tensor:
-        """Unit quaternions; a character's non-finite or degenerate rows fall back to the rest pose."""
-        norm = torch.linalg.norm(q, dim=-1, keepdim=True)
-        ok = torch.isfinite(norm) & (norm > 1e-6)
-        if bool(ok.all()):
-            return q / norm
-        return torch.where(ok, q / torch.where(ok, norm, torch.ones_like(norm)), self._rest_written)
+    def _write(self, local_rotations: torch.Tensor, rotations: torch.Tensor) -> None:
+        """The network's joints into the pose (a slice copy when they are one run of joints, as in the CMU order)."""
+        if self._written_slice is not None:
+            local_rotations[:, self._written_slice].copy_(rotations)
+        else:
+            local_rotations.index_copy_(1, self._written, rotations)
+
+    def _recover(self, q: torch.Tensor) -> torch.Tensor:
+        """The rare path: characters whose rotations are not finite get the rest pose and start afresh."""
+        bad = ~torch.isfinite(q).all(-1).all(-1)
+        self.recurrent.reset(torch.nonzero(bad).flatten().tolist())
+        return torch.where(bad.view(-1, 1, 1), self._rest_written, q)
 
 
 __all__ = ["GesturesController", "UPPER_BODY", "default_music"]

@@ -12,6 +12,7 @@ TARGETS = {
     "render": "neuropuppet.render.benchmark",
     "nn": "neuropuppet.nn.benchmark",
     "features": "neuropuppet.audio.features_bench",
+    "gestures": "neuropuppet.controllers.gestures.benchmark",
 }
 
 
@@ -19,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="benchmark the runtime, a controller, BVH parsing or the renderer",
                        description="Print benchmark figures. runtime: per-tick overhead and artifact backend "
                                    "latency; motion: BVH parsing; pfnn: controller latency and crowd size; "
+                                   "gestures: music features + the pianist per tick and the crowd sharing one stream; "
                                    "render: frame time.")
     p.add_argument("what", nargs="*", default=["runtime"], choices=[*TARGETS, "all"], metavar="WHAT",
                    help=f"one or more of {', '.join(TARGETS)}, all (default runtime)")
