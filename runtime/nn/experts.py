@@ -5,12 +5,16 @@ gating network's softmax, MANN) its output is
 
     y = sum_k c_k (x W_k + b_k) = x (sum_k c_k W_k) + sum_k c_k b_k
 
-computed in one of two equal ways (`blend`):
-  "outputs"  one matrix product x @ [W_0 .. W_K-1] (weights stored side by side, [in, K * out]) and a
-             per-sample blend of the K outputs: no per-sample weight matrix (the default)
-  "weights"  each sample's blended W (sum_k c_k W_k, [N, in, out]) and a batched matrix-vector product
-`python -m neuropuppet.nn.benchmark` measures both (numbers in runtime/nn/README.md): "outputs" is as
-fast or faster for every batch size measured, so it is what `forward` runs.
+computed in one of two equal ways:
+  "outputs"  `forward_blended_outputs`: one matrix product x @ [W_0 .. W_K-1] (weights stored side by
+             side, [in, K * out]) and a per-sample blend of the K outputs: no per-sample weight matrix
+  "weights"  `forward_blended_weights`: each sample's blended W (sum_k c_k W_k, [N, in, out]) and a
+             batched matrix-vector product
+`forward` picks by batch size: batches smaller than the layer's crossover (`weights_below`, per device
+type) blend weights, larger ones blend outputs. The crossovers are measured, not guessed:
+`neuropuppet bench nn` times both strategies at each batch size and prints the crossover it finds
+beside the stored one (`BLEND_WEIGHTS_BELOW`); `ExpertMLP.set_crossover` changes it (e.g. with a
+value `neuropuppet.nn.benchmark.measure_crossover` measured once at build).
 
 `ExpertMLP` stacks them with ELU between layers and dropout on each layer's input (training).
 """
@@ -20,6 +24,12 @@ import math
 
 import torch
 from torch import nn
+
+# Batches smaller than this blend weights; the rest blend outputs. Measured with `neuropuppet bench nn`
+# (runtime/nn/README.md): on the project's CPU (2 cores) blending weights was never faster, for one
+# character included (PFNN 342->512 K=4, MANN 480->512 K=8, the shipped MANN's 504->128->128->367 K=8),
+# so 0. No GPU was lent to the project: CUDA keeps the CPU's value until it is measured there.
+BLEND_WEIGHTS_BELOW = {"cpu": 0, "cuda": 0}
 
 
 class ExpertLinear(nn.Module):
@@ -34,19 +44,43 @@ class ExpertLinear(nn.Module):
         # Side by side, so a batch needs one GEMM: [in, K * out]; expert k is columns k*out..(k+1)*out.
         self.weight = nn.Parameter(torch.empty(in_features, num_experts * out_features).uniform_(-bound, bound))
         self.bias = nn.Parameter(torch.zeros(num_experts, out_features))
+        self.weights_below_cpu = BLEND_WEIGHTS_BELOW["cpu"]
+        self.weights_below_cuda = BLEND_WEIGHTS_BELOW["cuda"]
 
     def forward(self, x: torch.Tensor, coeff: torch.Tensor) -> torch.Tensor:
-        """x [N, in], coeff [N, K] -> [N, out] (blend of the experts' outputs)."""
+        """x [N, in], coeff [N, K] -> [N, out], by the strategy `strategy(N, on_cuda)` names."""
+        if x.shape[0] < (self.weights_below_cuda if x.is_cuda else self.weights_below_cpu):
+            return self.forward_blended_weights(x, coeff)
+        return self.forward_blended_outputs(x, coeff)
+
+    @torch.jit.export
+    def strategy(self, batch: int, on_cuda: bool = False) -> str:
+        """How `forward` blends a batch of `batch` samples on that device: "weights" or "outputs"."""
+        return "weights" if batch < (self.weights_below_cuda if on_cuda else self.weights_below_cpu) else "outputs"
+
+    @torch.jit.export
+    def forward_blended_outputs(self, x: torch.Tensor, coeff: torch.Tensor) -> torch.Tensor:
+        """All K experts as one matrix product [N, in] x [in, K * out], then the K outputs blended per sample."""
         n = x.shape[0]
         y = torch.addmm(self.bias.view(-1), x, self.weight).view(n, self.num_experts, self.out_features)
         return torch.bmm(coeff.unsqueeze(1), y).squeeze(1)
 
     @torch.jit.export
     def forward_blended_weights(self, x: torch.Tensor, coeff: torch.Tensor) -> torch.Tensor:
-        """The same output through per-sample blended weights [N, in, out] (the other strategy)."""
+        """Each sample's blended weights sum_k c_k W_k ([in, N, out]), then a batched matrix-vector product."""
         w = self.weight.view(self.in_features, self.num_experts, self.out_features)
-        blended = torch.einsum("nk,iko->nio", coeff, w)
-        return torch.bmm(x.unsqueeze(1), blended).squeeze(1) + coeff @ self.bias
+        blended = torch.matmul(coeff, w)                                   # [in, N, out]
+        return torch.bmm(x.unsqueeze(1), blended.transpose(0, 1)).squeeze(1) + coeff @ self.bias
+
+    def set_crossover(self, weights_below: int, device_type: str = "cpu") -> None:
+        """Blend weights for batches smaller than `weights_below` on `device_type` ("cpu" or "cuda")."""
+        if weights_below < 0 or device_type not in BLEND_WEIGHTS_BELOW:
+            raise ValueError(f"set_crossover: weights_below must be >= 0 and device_type one of "
+                             f"{sorted(BLEND_WEIGHTS_BELOW)}, got {weights_below}, {device_type!r}")
+        if device_type == "cuda":
+            self.weights_below_cuda = int(weights_below)
+        else:
+            self.weights_below_cpu = int(weights_below)
 
     def expert_weight(self, k: int) -> torch.Tensor:
         """Weight matrix [in, out] of expert k (a view)."""
@@ -85,6 +119,12 @@ class ExpertMLP(nn.Module):
                 h = nn.functional.elu(h)
         return h
 
+    def set_crossover(self, weights_below: int, device_type: str = "cpu") -> None:
+        """Every layer blends weights for batches smaller than `weights_below` on `device_type`
+        (0: always outputs; a huge value: always weights)."""
+        for layer in self.layers:
+            layer.set_crossover(weights_below, device_type)
+
     def weight_l1(self) -> torch.Tensor:
         """Sum over layers of the mean absolute weight (PFNN's small L1 penalty)."""
         total = torch.zeros((), device=self.layers[0].weight.device)
@@ -97,4 +137,4 @@ class ExpertMLP(nn.Module):
         return [layer.expert_tables() for layer in self.layers]
 
 
-__all__ = ["ExpertLinear", "ExpertMLP"]
+__all__ = ["BLEND_WEIGHTS_BELOW", "ExpertLinear", "ExpertMLP"]

@@ -146,3 +146,70 @@ def test_numba_expert_mlp_equals_torch(count: int) -> None:
             index, c = np.array([int(coeff[i].argmax())]), np.ones(1, np.float32)
         kernels.expert_mlp(x[i].numpy().copy(), weights, biases, index, c, count, *buf, y)
         assert np.allclose(y, want[i], atol=1e-5)
+
+
+@pytest.mark.parametrize("k", [4, 8])
+def test_both_blend_strategies_give_equal_outputs_through_the_whole_mlp(k: int) -> None:
+    """Blending weights per sample and blending the experts' outputs are the same function."""
+    torch.manual_seed(10 + k)
+    mlp = ExpertMLP(20, 9, hidden=24, num_experts=k).eval()
+    for layer in mlp.layers:
+        torch.nn.init.normal_(layer.bias)
+    x = torch.randn(7, 20)
+    coeff = torch.softmax(3 * torch.randn(7, k), -1)
+    with torch.no_grad():
+        mlp.set_crossover(0)                      # every batch blends outputs
+        outputs = mlp(x, coeff)
+        mlp.set_crossover(1 << 30)                # every batch blends weights
+        weights = mlp(x, coeff)
+    assert torch.allclose(outputs, weights, atol=1e-5)
+    assert (outputs - mlp.layers[-1].bias.mean(0)).abs().max() > 0.1      # not a trivial output
+
+
+def test_forward_chooses_the_strategy_by_batch_size_at_the_crossover() -> None:
+    from neuropuppet.nn.experts import BLEND_WEIGHTS_BELOW
+    layer = ExpertLinear(6, 5, 8)
+    assert layer.strategy(1) == ("weights" if BLEND_WEIGHTS_BELOW["cpu"] > 1 else "outputs")
+    layer.set_crossover(4)
+    assert [layer.strategy(n) for n in (1, 3, 4, 64)] == ["weights", "weights", "outputs", "outputs"]
+    assert layer.strategy(1, on_cuda=True) == ("weights" if BLEND_WEIGHTS_BELOW["cuda"] > 1 else "outputs")
+    torch.manual_seed(5)
+    x, coeff = torch.randn(6, 6), torch.softmax(torch.randn(6, 8), -1)
+    with torch.no_grad():
+        assert torch.allclose(layer(x[:3], coeff[:3]), layer.forward_blended_weights(x[:3], coeff[:3]))
+        assert torch.equal(layer(x, coeff), layer.forward_blended_outputs(x, coeff))
+    with pytest.raises(ValueError, match="weights_below"):
+        layer.set_crossover(-1)
+    with pytest.raises(ValueError, match="device_type"):
+        layer.set_crossover(2, "tpu")
+
+
+def test_torchscript_keeps_the_crossover_and_equals_eager_both_ways() -> None:
+    torch.manual_seed(6)
+    mlp = ExpertMLP(12, 5, hidden=16, num_experts=8).eval()
+    mlp.set_crossover(3)
+    with quiet_torchscript():
+        scripted = torch.jit.script(mlp)
+    assert scripted.layers[0].strategy(2) == "weights" and scripted.layers[0].strategy(3) == "outputs"
+    coeff = torch.softmax(torch.randn(9, 8), -1)
+    x = torch.randn(9, 12)
+    with torch.no_grad():
+        for n in (1, 2, 9):                       # below and above the crossover
+            assert torch.allclose(scripted(x[:n], coeff[:n]), mlp(x[:n], coeff[:n]), atol=1e-6)
+
+
+def test_crossover_is_read_from_measured_times() -> None:
+    from neuropuppet.nn.benchmark import ALWAYS_WEIGHTS, crossover
+    nan = float("nan")
+    assert crossover({1: (1.0, 2.0), 16: (2.0, 9.0)}) == 0                 # outputs faster everywhere
+    assert crossover({1: (1.0, 0.5), 4: (1.0, 0.9), 16: (2.0, 3.0), 64: (5.0, nan)}) == 16
+    assert crossover({1: (1.0, 0.5), 4: (2.0, 1.0)}) == ALWAYS_WEIGHTS      # weights faster everywhere
+
+
+def test_measure_crossover_runs_on_a_tiny_mlp() -> None:
+    from neuropuppet.nn.benchmark import measure_crossover
+    mlp = ExpertMLP(8, 4, hidden=8, num_experts=2).eval()
+    mlp.set_crossover(7)
+    found = measure_crossover(mlp, batches=(1, 4), reps=3)
+    assert found in (0, 4, 1 << 30)
+    assert mlp.layers[0].strategy(6) == "weights"                           # its own crossover kept
