@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from neuropuppet.artifacts import load_artifact
+from neuropuppet.benchmarks import largest_count_within
 from neuropuppet.channels import GAMEPAD_WIDTH, TickInputs
 from neuropuppet.errors import InputError
 from neuropuppet.modifiers import legs_from_contacts
@@ -76,21 +77,6 @@ def _foot_lock(c: PFNNController) -> FootLock | None:
     except InputError:
         return None
     return FootLock(c.skeleton, legs, c.batch_size)
-
-
-def _largest_within(cost: Callable[[int], float], max_n: int) -> int:
-    """Largest n <= max_n with cost(n) <= TICK_BUDGET_S (cost increasing in n)."""
-    lo, n = 0, 1
-    while n <= max_n and cost(n) <= TICK_BUDGET_S:
-        lo, n = n, n * 2
-    hi = min(n, max_n + 1)
-    while hi - lo > max(1, lo // 16):
-        mid = (lo + hi) // 2
-        if cost(mid) <= TICK_BUDGET_S:
-            lo = mid
-        else:
-            hi = mid
-    return lo
 
 
 def _device_figures(art_path: Path, device: torch.device, max_characters: int, ticks: int) -> dict[str, Any]:
@@ -151,8 +137,8 @@ def _device_figures(art_path: Path, device: torch.device, max_characters: int, t
     def mlp_cost(n: int) -> float:
         return float(np.median(_times(mlp_call(n), 15, warmup=3, sync=sync)))
 
-    out["crowd_pfnn"] = _largest_within(tick_cost, max_characters)
-    out["crowd_mlp"] = _largest_within(mlp_cost, max_characters)
+    out["crowd_pfnn"] = largest_count_within(tick_cost, TICK_BUDGET_S, max_characters)
+    out["crowd_mlp"] = largest_count_within(mlp_cost, TICK_BUDGET_S, max_characters)
     n500 = min(500, max_characters)
     out[f"tick_{n500}_ms"] = tick_cost(n500) * 1e3
     return out
