@@ -22,7 +22,8 @@ import numpy as np
 import torch
 
 from .errors import InputError
-from .motion.kinematics import forward_kinematics as forward_kinematics_np
+from .kernels import stack as stack_kernels
+from .kernels.views import HostViews
 from .motion.kinematics_torch import forward_kinematics
 from .motion.rotations_torch import quat_nlerp
 from .motion.skeleton import Skeleton
@@ -187,9 +188,15 @@ class Layer:
         self._chain_parents = [chain.index(int(composite.parents[c])) if composite.parents[c] >= 0 else -1
                                for c in chain]
         pos_in_chain = {c: k for k, c in enumerate(chain)}
+        # the CPU kernels' index arrays (neuropuppet.kernels.stack)
+        self._cpu = torch.device(dev).type == "cpu"
+        self._to_composite_np = np.ascontiguousarray(to_composite, np.int64)
         self._chain_np = np.array(chain, np.int64)
+        self._chain_parents_np = np.array(self._chain_parents, np.int64)
         self._read_rows_np = np.array(self.reads, np.int64)
         self._read_chain_np = np.array([pos_in_chain[int(to_composite[j])] for j in self.reads], np.int64)
+        self._owned_np = self.owned.cpu().numpy().astype(np.int64)
+        self._owned_layer_np = self.owned_layer.cpu().numpy().astype(np.int64)
         self._read_rows = torch.tensor(list(self.reads), dtype=torch.long, device=dev)
         self._read_chain = torch.tensor([pos_in_chain[int(to_composite[j])] for j in self.reads], dtype=torch.long,
                                         device=dev)
@@ -200,6 +207,13 @@ class Layer:
         self.below = PoseBelow(rest.root_position, rest.root_rotation, rest.local_positions, rest.local_rotations,
                                rest.local_positions.clone(), rest.local_rotations.clone(), sk, self.reads)
         self._weight_col = self.weight.view(n, 1)
+        if self._cpu:
+            self._fades_np = (self.weight.numpy(), self.target.numpy(), self.rate.numpy())
+            b = self.below
+            self._below_np = (b.local_positions.numpy(), b.local_rotations.numpy(), b.world_positions.numpy(),
+                              b.world_rotations.numpy())
+        self._pose_views: dict[int, HostViews] = {}     # per pose object the stack passes (it swaps two)
+        self._out_views = HostViews()
 
     # -- fades -------------------------------------------------------------------------------------
     def set_weight(self, weight: float, indices: Sequence[int] | None = None) -> None:
@@ -226,6 +240,10 @@ class Layer:
             t[torch.as_tensor(list(indices), dtype=torch.long, device=t.device)] = value
 
     def advance_weight(self, dt: float) -> None:
+        """Move the weights one tick of `dt` seconds toward their targets."""
+        if self._cpu:
+            stack_kernels.advance_weights(*self._fades_np, float(dt))
+            return
         step = self.rate * dt
         self.weight.copy_(self.weight + torch.clamp(self.target - self.weight, -step, step))
 
@@ -234,17 +252,14 @@ class Layer:
         """The pose beneath this layer (the composite so far) in the layer's joint order."""
         b = self.below
         b.root_position, b.root_rotation = pose.root_position, pose.root_rotation
+        arrays = self._host(pose)
+        if arrays is not None:      # one compiled call: gather + the read chain's FK
+            stack_kernels.layer_below(*arrays, self._to_composite_np, self._chain_np, self._chain_parents_np,
+                                      self._read_rows_np, self._read_chain_np, *self._below_np)
+            return b
         torch.index_select(pose.local_rotations, 1, self.to_composite, out=b.local_rotations)
         torch.index_select(pose.local_positions, 1, self.to_composite, out=b.local_positions)
         if not self.reads:
-            return b
-        if pose.local_positions.device.type == "cpu":     # numpy FK on views: ~5x faster than eager torch here
-            chain = self._chain_np
-            wp, wr = forward_kinematics_np(self._chain_parents, pose.local_positions.numpy()[:, chain],
-                                           pose.local_rotations.numpy()[:, chain], pose.root_position.numpy(),
-                                           pose.root_rotation.numpy())
-            b.world_positions.numpy()[:, self._read_rows_np] = wp[:, self._read_chain_np]
-            b.world_rotations.numpy()[:, self._read_rows_np] = wr[:, self._read_chain_np]
             return b
         lp = pose.local_positions.index_select(1, self._chain)
         lr = pose.local_rotations.index_select(1, self._chain)
@@ -253,8 +268,27 @@ class Layer:
         b.world_rotations[:, self._read_rows] = wr.index_select(1, self._read_chain)
         return b
 
+    def _host(self, pose: PoseBatch) -> tuple[np.ndarray, ...] | None:
+        """numpy views (local positions, local rotations, root position, root rotation) of a CPU float32
+        pose for the kernels, or None (the torch path)."""
+        if not self._cpu:
+            return None
+        views = self._pose_views.get(id(pose))
+        if views is None:
+            if len(self._pose_views) > 8:
+                self._pose_views.clear()
+            views = self._pose_views[id(pose)] = HostViews()
+        arrays = views(pose.local_positions, pose.local_rotations, pose.root_position, pose.root_rotation)
+        return arrays if arrays is not None and arrays[0].dtype == np.float32 else None
+
     def blend_into(self, pose: PoseBatch, out: PoseBatch) -> None:
         """Write the layer's owned joints over `pose` with this layer's weight."""
+        below = self._host(pose)
+        mine = self._out_views(out.local_positions, out.local_rotations) if below is not None else None
+        if mine is not None:
+            stack_kernels.blend_owned(below[0], below[1], *mine, self._owned_np, self._owned_layer_np,
+                                      self._fades_np[0])
+            return
         below_r = pose.local_rotations.index_select(1, self.owned)
         mine_r = out.local_rotations.index_select(1, self.owned_layer)
         below_p = pose.local_positions.index_select(1, self.owned)

@@ -17,7 +17,9 @@ Each tick, for N characters at once:
      (rotation about +X of closure x EYELID_CLOSED_DEG) and as the `eyelid_closure` output
 
 Options: lod (False; True: the shipped small network for crowds), neck_split ((0.35, 0.25, 0.4)),
-seed (0: characters' blink draws), spacing (metres between characters alone, 0.6).
+seed (0: characters' blink draws), spacing (metres between characters alone, 0.6), engine ("auto": the
+compiled CPU tick (native.py) on the CPU up to NATIVE_MAX_WORK characters x cell weights, else the torch
+tick; "torch"; "native").
 The network was trained at 60 ticks per second; other rates run, with saccades timed in ticks.
 """
 from __future__ import annotations
@@ -33,12 +35,14 @@ from neuropuppet.artifacts import Artifact, load_artifact
 from neuropuppet.controller import character_indices
 from neuropuppet.controllers.lookat import SKELETON as LOOKAT_SKELETON
 from neuropuppet.errors import ArtifactError
+from neuropuppet.kernels.views import HostViews
 from neuropuppet.motion.kinematics_torch import forward_kinematics
 from neuropuppet.motion.rotations_torch import quat_exp, quat_inv, quat_log, quat_mul, quat_rotate
 from neuropuppet.motion.synth.gaze import EYE_LIMITS_DEG, EYELID_CLOSED_DEG, HEAD_LIMITS_DEG
 from neuropuppet.nn import RecurrentState
 from neuropuppet.ports import GAZE_TARGET, InputSpec, OutputSpec
 
+from . import native
 from .blinks import advance_blinks
 from .features import MIN_DISTANCE, heading, wrap_angle
 from .geometry import gaze_inputs, looks_along, quat_from_yaw_pitch, target_in_head
@@ -47,6 +51,8 @@ DEFAULT_DIR = Path(__file__).resolve().parent / "default"
 CHAIN = ("Neck", "Neck1", "Head")
 EYES = ("LeftEye", "RightEye")
 LIDS = ("LeftEyelid", "RightEyelid")
+ENGINES = ("auto", "torch", "native")
+NATIVE_MAX_WORK = 4_000_000   # "auto" runs the compiled tick while characters x cell weights stay below this
 SKELETON = Skeleton(
     names=LOOKAT_SKELETON.names + LIDS,
     parents=np.concatenate([LOOKAT_SKELETON.parents, [3, 3]]),
@@ -80,7 +86,10 @@ class GazeController:
 
     def __init__(self, network: torch.jit.ScriptModule | torch.nn.Module, *, hidden: int, layers: int,
                  state_width: int, batch_size: int = 1, device: torch.device | str = "cpu",
-                 neck_split: Sequence[float] = (0.35, 0.25, 0.4), seed: int = 0, spacing: float = 0.6) -> None:
+                 neck_split: Sequence[float] = (0.35, 0.25, 0.4), seed: int = 0, spacing: float = 0.6,
+                 engine: str = "auto") -> None:
+        if engine not in ENGINES:
+            raise InputError(f"gaze: engine must be one of {', '.join(ENGINES)}, got {engine!r}")
         if batch_size < 1:
             raise InputError(f"gaze: batch_size must be at least 1, got {batch_size}")
         split = np.asarray(neck_split, np.float64)
@@ -117,6 +126,39 @@ class GazeController:
             "heading": torch.zeros(n, device=dev),
             "target": torch.full((n, 3), float("nan"), device=dev),   # last valid target (NaN: none yet)
         }
+        self._native = self._native_tick(engine, layers)
+        self.engine = "native" if self._native is not None else "torch"
+
+    def _native_tick(self, engine: str, layers: int) -> native.NativeGaze | None:
+        """The compiled tick when `engine` asks for it (or "auto" finds it fits), else None (the torch tick)."""
+        cpu = self.device.type == "cpu"
+        if engine == "native" and not cpu:
+            raise InputError(f"gaze: engine 'native' runs on the CPU only, not {self.device}")
+        weights = sum(int(v.numel()) for k, v in self.network.state_dict().items() if k.startswith("cell."))
+        if engine == "torch" or (engine == "auto" and (not cpu or self.batch_size * weights > NATIVE_MAX_WORK)):
+            return None
+        sk = self.skeleton
+        constants = native.constants_for(self._reach.view(3).cpu().numpy(), sk.offsets[self._eyes],
+                                         np.radians(HEAD_LIMITS_DEG), np.radians(EYE_LIMITS_DEG),
+                                         [0, *self._chain, *self._eyes, *self._lids], np.radians(EYELID_CLOSED_DEG))
+        try:
+            tick = native.NativeGaze(self.network, layers, constants, self.batch_size, sk.num_joints)
+        except ValueError as e:
+            if engine == "native":
+                raise ArtifactError(f"gaze: the compiled tick cannot run this network: {e}") from e
+            return None
+        rest = self._rest
+        wp, wr = forward_kinematics(sk.parents.tolist(), rest.local_positions, rest.local_rotations,
+                                    rest.root_position, rest.root_rotation)
+        self._rest_np = (wp.numpy(), wr.numpy(), rest.local_positions.numpy(), rest.local_rotations.numpy())
+        s = self.state
+        self._state_np = (s["tick"].numpy(), s["since_blink"].numpy(), s["heading"].numpy(), s["target"].numpy(),
+                          self.recurrent.h.numpy(), self.recurrent.c.numpy(), self._seed.numpy())
+        self._below_views, self._target_views = HostViews(), HostViews()
+        self._native_pose = PoseBatch(sk, rest.root_position, rest.root_rotation,
+                                      torch.from_numpy(tick.local_positions), torch.from_numpy(tick.local_rotations),
+                                      {k: torch.from_numpy(v) for k, v in tick.extras.items()})
+        return tick
 
     # -- plugin protocol -------------------------------------------------------------------------
     @classmethod
@@ -156,8 +198,40 @@ class GazeController:
         s["since_blink"][rows] = 10.0
         s["target"][rows] = float("nan")
 
-    @torch.no_grad()
     def step(self, inputs: TickInputs) -> PoseBatch:
+        if self._native is not None:
+            return self._step_native(inputs)
+        return self._step_torch(inputs)
+
+    def _step_native(self, inputs: TickInputs) -> PoseBatch:
+        """The compiled tick (native.py): the same arithmetic as `_step_torch`."""
+        below = inputs.get("pose_below")
+        pose = self._native_pose
+        n, j = self.batch_size, self.skeleton.num_joints
+        if below is None:
+            wp, wr, lp, lr = self._rest_np
+            pose.root_position, pose.root_rotation = self._rest.root_position, self._rest.root_rotation
+        else:
+            arrays = self._below_views(below.world_positions, below.world_rotations, below.local_positions,
+                                       below.local_rotations)
+            if arrays is None or arrays[0].dtype != np.float32:
+                return self._step_torch(inputs)
+            wp, wr, lp, lr = arrays
+            pose.root_position, pose.root_rotation = below.root_position, below.root_rotation
+            if wp.shape != (n, j, 3) or lp.shape != (n, j, 3) or wr.shape != (n, j, 4) or lr.shape != (n, j, 4):
+                raise InputError(f"gaze: pose_below of shapes {wp.shape}, {lp.shape} for {n} characters of {j} joints")
+        target = inputs["gaze_target"]
+        views = self._target_views(target)
+        t = views[0] if views is not None and views[0].dtype == np.float32 else \
+            target.detach().to("cpu", torch.float32).numpy()
+        if t.shape != (n, 3):
+            raise InputError(f"gaze: gaze_target of shape {tuple(t.shape)}, expected ({n}, 3)")
+        self._native(t, wp, wr, lp, lr, inputs.dt, self._state_np)
+        return pose
+
+    @torch.no_grad()
+    def _step_torch(self, inputs: TickInputs) -> PoseBatch:
+        """The torch tick (any device, any batch): the reference the compiled tick is tested against."""
         below = inputs.get("pose_below")
         base = below if below is not None else self._rest
         chest_q, chain_p, chain_q = self._chain_below(below)

@@ -1,0 +1,86 @@
+"""Quaternion and vector helpers for numba kernels: (w, x, y, z) and (x, y, z) tuples, LLVM inlines them.
+
+The torch twins are in `neuropuppet.motion.rotations_torch` (same conventions and the same guards:
+`qlog` takes the w >= 0 representative, `qexp` and `qlog` use the series below 1e-6).
+"""
+from __future__ import annotations
+
+import math
+
+from .cache import KernelCompiler
+
+_compiler = KernelCompiler(__file__)
+
+
+@_compiler.jit
+def qmul(a, b):
+    """Hamilton product a * b (rotate by b, then by a)."""
+    aw, ax, ay, az = a
+    bw, bx, by, bz = b
+    return (aw * bw - ax * bx - ay * by - az * bz,
+            aw * bx + ax * bw + ay * bz - az * by,
+            aw * by - ax * bz + ay * bw + az * bx,
+            aw * bz + ax * by - ay * bx + az * bw)
+
+
+@_compiler.jit
+def qconj(q):
+    """The inverse of a unit quaternion."""
+    return (q[0], -q[1], -q[2], -q[3])
+
+
+@_compiler.jit
+def qrot(q, v):
+    """Vector v rotated by unit quaternion q."""
+    w, x, y, z = q
+    tx = 2.0 * (y * v[2] - z * v[1])
+    ty = 2.0 * (z * v[0] - x * v[2])
+    tz = 2.0 * (x * v[1] - y * v[0])
+    return (v[0] + w * tx + y * tz - z * ty,
+            v[1] + w * ty + z * tx - x * tz,
+            v[2] + w * tz + x * ty - y * tx)
+
+
+@_compiler.jit
+def qlog(q):
+    """axis * angle / 2 (3-tuple) of the normalised w >= 0 representative of q (`quat_log`)."""
+    n = max(math.sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]), 1e-8)
+    sign = -1.0 if q[0] < 0.0 else 1.0
+    w, x, y, z = q[0] * sign / n, q[1] * sign / n, q[2] * sign / n, q[3] * sign / n
+    s = math.sqrt(x * x + y * y + z * z)
+    scale = math.atan2(s, w) / s if s > 1e-6 else 1.0 + s * s / 6.0
+    return (x * scale, y * scale, z * scale)
+
+
+@_compiler.jit
+def qexp(v):
+    """The unit quaternion of a `qlog` 3-tuple (`quat_exp`)."""
+    half = math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
+    sinc = math.sin(half) / half if half > 1e-6 else 1.0 - half * half / 6.0
+    return (math.cos(half), v[0] * sinc, v[1] * sinc, v[2] * sinc)
+
+
+@_compiler.jit
+def from_yaw_pitch(yaw, pitch):
+    """The rotation that turns +Z to (yaw, pitch): yaw about +Y after pitch about X (pitch up is a
+    negative turn about +X), as `controllers.lookat.gaze.quat_from_yaw_pitch`."""
+    cy, sy = math.cos(0.5 * yaw), math.sin(0.5 * yaw)
+    cp, sp = math.cos(-0.5 * pitch), math.sin(-0.5 * pitch)
+    return (cy * cp, cy * sp, sy * cp, -sy * sp)
+
+
+@_compiler.jit
+def heading(q):
+    """Yaw about +Y of where local +Z points under q."""
+    w, x, y, z = q
+    return math.atan2(2.0 * (x * z + w * y), 1.0 - 2.0 * (x * x + y * y))
+
+
+@_compiler.jit
+def looks_along(q):
+    """Where local +Z points under q (3-tuple)."""
+    w, x, y, z = q
+    return (2.0 * (x * z + w * y), 2.0 * (y * z - w * x), 1.0 - 2.0 * (x * x + y * y))
+
+
+__all__ = ["from_yaw_pitch", "heading", "looks_along", "qconj", "qexp", "qlog", "qmul", "qrot"]
