@@ -31,7 +31,7 @@ def piano_props(keyboard: Keyboard = DEFAULT_KEYBOARD, black_keys: bool = True) 
     boxes = [Box((width, KEY_THICKNESS, kb.depth), (mid_x, kb.surface_y - 0.5 * KEY_THICKNESS,
                                                     kb.front_z + 0.5 * kb.depth), WHITE, "keys"),
              Box((width + 0.08, KEY_BED, kb.depth + 0.04),            # under the keys; the knees fit below
-                 (mid_x, kb.surface_y - KEY_THICKNESS - 0.5 * KEY_BED, kb.front_z + 0.5 * kb.depth), CABINET, "key bed"),
+                 (mid_x, kb.surface_y - KEY_THICKNESS - 0.5 * KEY_BED, kb.front_z + 0.5 * kb.depth), CABINET, "keybed"),
              Box((width + 0.08, kb.surface_y + BODY_ABOVE_KEYS, BODY_DEPTH),   # the upright's body behind the keys
                  (mid_x, 0.5 * (kb.surface_y + BODY_ABOVE_KEYS), kb.back_z + 0.5 * BODY_DEPTH), CABINET, "body"),
              Box((kb.bench_width, kb.bench_height, kb.bench_depth),

@@ -56,3 +56,19 @@ def tiny_artifact(path: Path, hidden: int = 16, seed: int = 0) -> Path:
                "fps": 60.0, "keyboard": DEFAULT_KEYBOARD.to_dict(), "kind": "lstm", "hidden": hidden, "layers": 1,
                "rotation": "quat", "input_clamp": 5.0})
     return save_artifact(net, path, meta)
+
+
+def write_music(path: Path, seconds: float = 3.0, rate: int = 22050, seed: int = 0, channels: int = 1) -> Path:
+    """A WAV of plucked harmonic notes, one per half second (120 BPM), seeded; `channels` 1 or 2."""
+    import soundfile
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * rate)) / rate
+    y = np.zeros_like(t)
+    for onset in np.arange(0.0, seconds, 0.5):
+        f = 220.0 * 2 ** (int(rng.integers(0, 12)) / 12)
+        tt = np.clip(t - onset, 0.0, None)
+        env = np.where(t >= onset, np.exp(-tt * 6.0), 0.0)
+        y += 0.3 * env * (np.sin(2 * np.pi * f * tt) + 0.4 * np.sin(4 * np.pi * f * tt))
+    y = y.astype(np.float32)
+    soundfile.write(path, np.stack([y] * channels, -1) if channels > 1 else y, rate)
+    return path
