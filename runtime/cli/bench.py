@@ -13,6 +13,7 @@ TARGETS = {
     "nn": "neuropuppet.nn.benchmark",
     "features": "neuropuppet.audio.features_bench",
     "gestures": "neuropuppet.controllers.gestures.benchmark",
+    "gaze": "neuropuppet.controllers.gaze.benchmark",
 }
 
 
@@ -20,6 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="benchmark the runtime, a controller, BVH parsing or the renderer",
                        description="Print benchmark figures. runtime: per-tick overhead and artifact backend "
                                    "latency; motion: BVH parsing; pfnn: controller latency and crowd size; "
+                                   "gaze: the gaze layer's tick and crowd beside plain cells; "
                                    "gestures: music features + the pianist per tick and the crowd sharing one stream; "
                                    "render: frame time.")
     p.add_argument("what", nargs="*", default=["runtime"], choices=[*TARGETS, "all"], metavar="WHAT",
