@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-KINDS = ("biped", "quadruped", "gaze", "music")
+KINDS = ("biped", "quadruped", "gaze", "music", "piano")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

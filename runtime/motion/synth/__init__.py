@@ -3,7 +3,8 @@
     generate(kind, out, minutes, seed) -> written paths
 
 Kinds: biped (locomotion over terrain), quadruped (dog gaits), gaze (eye/head saccades and
-pursuit), music (WAV with beat-synchronous upper-body gestures). Each kind's module documents
+pursuit), music (WAV with beat-synchronous upper-body gestures), piano (a seated pianist playing
+a rendered score: WAV + BVH + notes/beats labels + keyboard geometry). Each kind's module documents
 what it models and its limits. The same seed gives byte-identical files.
 """
 from __future__ import annotations
@@ -17,14 +18,14 @@ from tqdm import tqdm
 from ...errors import NeuropuppetError
 from .common import FPS, plan_clips
 
-KINDS = ("biped", "quadruped", "gaze", "music")
+KINDS = ("biped", "quadruped", "gaze", "music", "piano")
 
 
 def generate(kind: str, out: Path, minutes: float, seed: int = 0, progress: bool = True) -> list[Path]:
     """Write `minutes` of synthetic `kind` data into folder `out` as clips of 20-60 s.
 
     Returns the written files (per clip: `.bvh`, `.labels.npz`, plus `.terrain.npz` for
-    locomotion and `.wav` for music). Raises NeuropuppetError for an unknown kind or bad minutes.
+    locomotion and `.wav` for music and piano). Raises NeuropuppetError for an unknown kind or bad minutes.
     """
     if kind not in KINDS:
         raise NeuropuppetError(f"unknown synthetic data kind {kind!r}; choose one of: {', '.join(KINDS)}")
