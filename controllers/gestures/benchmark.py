@@ -8,8 +8,8 @@ Figures (p50 / p99, milliseconds; CPU, and CUDA too when available):
                   tick), the controller step, the pose hand-off inside the group (goal < 0.3 ms)
   lstm_1          a plain `nn.LSTM` step + linear read-out of the artifact's sizes, batch 1 (the floor)
   crowd           the most performers in one group, sharing one music stream (features once per tick),
-                  whose tick median stays within 16.7 ms (goal >= 1000), found by doubling then four
-                  bisection steps; the same for the plain LSTM; and the ratios tick / LSTM
+                  whose tick median stays within 16.7 ms (goal >= 1000), found by doubling then
+                  bisection (`neuropuppet.benchmarks.largest_count_within`); the same for the plain LSTM; and the ratios tick / LSTM
 The artifact is the shipped default, or `run(artifact=PATH)`.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ from neuropuppet.artifacts import load_artifact
 from neuropuppet.audio import AudioClip, load_audio
 from neuropuppet.audio.features import AudioFeatureSource, FeatureExtractor
 from neuropuppet.audio.features_bench import bench_mix
-from neuropuppet.benchmarks import percentiles_us, time_calls
+from neuropuppet.benchmarks import largest_count_within, percentiles_us, time_calls
 from neuropuppet.errors import ArtifactError
 from neuropuppet.ports import AudioBlock, TickInputs
 from neuropuppet.runtime import Runtime
@@ -56,20 +56,6 @@ class PlainLSTM(torch.nn.Module):
         h.copy_(h1)
         c.copy_(c1)
         return self.out(y[:, 0])
-
-
-def _crowd(cost: Callable[[int], float], max_n: int) -> int:
-    """The most performers n <= max_n whose tick costs at most the budget (cost increasing in n)."""
-    fits, n = 0, 1
-    while n <= max_n and cost(n) <= TICK_BUDGET_S:
-        fits, n = n, 2 * n
-    upper = min(n, max_n + 1)
-    for _ in range(4):
-        if upper - fits <= 1:
-            break
-        mid = (fits + upper) // 2
-        fits, upper = (mid, upper) if cost(mid) <= TICK_BUDGET_S else (fits, mid)
-    return fits
 
 
 def _as_clip(music: np.ndarray) -> AudioClip:
@@ -135,8 +121,8 @@ def _device_figures(artifact_path: Path, device: torch.device, clip: AudioClip, 
     with torch.inference_mode():
         lstm_1 = lstm_cost(1, ticks)
         median = lambda samples: float(np.median(samples))           # noqa: E731
-        crowd = _crowd(lambda n: median(tick_cost(n, 40)), max_performers)
-        crowd_lstm = _crowd(lambda n: median(lstm_cost(n, 40)), max_performers)
+        crowd = largest_count_within(lambda n: median(tick_cost(n, 40)), TICK_BUDGET_S, max_performers)
+        crowd_lstm = largest_count_within(lambda n: median(lstm_cost(n, 40)), TICK_BUDGET_S, max_performers)
     out = {"network_1": _ms(network), "tick_1": _ms(tick_1), "lstm_1": _ms(lstm_1), "crowd": crowd,
            "crowd_lstm": crowd_lstm, "sizes": {"inputs": width, "hidden": hidden, "layers": layers, "joints": joints}}
     out["ratio_tick_1_to_lstm_1"] = out["tick_1"]["p50_ms"] / max(out["lstm_1"]["p50_ms"], 1e-9)
