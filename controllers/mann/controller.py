@@ -43,13 +43,13 @@ class MANNController:
                    range=(0.0, 1.0)),
         OutputSpec("expert_weights", (NUM_EXPERTS,), "the gating network's coefficients of the 8 experts",
                    range=(0.0, 1.0)),
-        OutputSpec("gait_weights", (8,), "current gait weights idle, walk, pace, trot, canter, sit, stand, jump",
+        OutputSpec("gait_weights", (9,), "current gait weights idle, walk, pace, trot, canter, sit, stand, jump, lie",
                    range=(0.0, 1.0)),
     )
     controls: ClassVar[tuple[tuple[str, str], ...]] = (
-        ("left stick / WASD", "trot, relative to the camera"),
+        ("left stick / WASD", "walk (small push) or trot (full push), relative to the camera"),
         ("trigger_left", "walk"), ("trigger_right", "pace"), ("right_shoulder", "canter"),
-        ("x", "sit"), ("y", "stand (rear up)"), ("a", "jump"),
+        ("x", "sit"), ("y", "stand (rear up)"), ("b", "lie"), ("a", "jump"),
     )
     default_modifiers: ClassVar[tuple[str, ...]] = ("foot_lock",)
 
@@ -103,7 +103,9 @@ class MANNController:
             OutputSpec("expert_weights", (net.num_experts,), f"the gating network's coefficients of the {net.num_experts} experts",
                        range=(0.0, 1.0)),
             OutputSpec("gait_weights", (len(self.gaits),), f"current gait weights {names}", range=(0.0, 1.0)))
-        self.controls = (("left stick / WASD", f"{MOVING_GAIT}, relative to the camera"),) + tuple(
+        stick = (f"walk (small push) or {MOVING_GAIT} (full push), relative to the camera" if "walk" in self.gaits
+                 else f"{MOVING_GAIT}, relative to the camera")
+        self.controls = (("left stick / WASD", stick),) + tuple(
             (sel, name if name != "stand" else "stand (rear up)") for sel, name in self.table.controls())
 
     # -- plugin protocol ---------------------------------------------------------------------

@@ -112,11 +112,15 @@ GAIT_SELECTORS: tuple[tuple[str, tuple[int, ...], tuple[str, ...] | None], ...] 
     ("lie", (button_column(Button.B),), None),
     ("jump", (button_column(Button.A),), None),
 )
-"""(gait, pad columns, gaits it takes weight from or None = all) in the order they apply: the stick trots;
-left trigger walks, right trigger paces, right shoulder canters; X sits, Y stands (rears up), B lies down,
-A jumps. Rows whose gait the artifact lacks are left out (the generator has no `lie`). The stick trots by
-default because the shipped model, started from standing, walks only after a faster gait (from idle it
-glides at ~0.13 m/s): hold the left trigger while trotting to walk."""
+"""(gait, pad columns, gaits it takes weight from or None = all) in the order they apply: the stick alone
+walks at a small push and trots beyond (STICK_WALK); left trigger walks, right trigger paces, right shoulder
+canters (at any push); X sits, Y stands (rears up), B lies down, A jumps. Rows whose gait the artifact lacks
+are left out."""
+STICK_WALK = (0.55, 0.75)
+"""Stick lengths (0..1): with no gait button held the stick alone walks up to the first, trots from the
+second and blends between (the tick presses the walk selector by that amount)."""
+GAIT_BUTTONS = ("walk", "pace", "canter")
+"""The gaits whose selector overrides the stick's walk/trot choice."""
 STATIONARY_GAITS = ("idle", "sit", "stand", "lie")
 """Gaits that do not move the root: the tick scales the root update by 1 - their weight."""
 STICK = StickResponse(dead_zone=0.15, move_ramp=10.0, min_drive=0.5, look_threshold=0.25)

@@ -1,7 +1,9 @@
 """Motion quality of a MANN controller under a scripted stick, beside the quadruped generator's ground truth.
 
 Figures per moving gait (walk, pace, trot, canter), measured through the public controller API (reset,
-`step(TickInputs)`, world joints by forward kinematics; raw network, no foot lock):
+`step(TickInputs)`, world joints by forward kinematics), either of the raw network or with the controller's
+default pose modifier, the foot lock (`neuropuppet.modifiers.FootLockModifier`'s `FootLock` on the declared
+contacts), applied to each tick's pose as `play` does:
   offsets      footfall phase offset of each paw (cycles, 0..1) after the reference paw (LH), the circular
                mean over cycles of (touch-down time - the reference's) / stride period
   period       stride period (s);  speed: mean root speed (m/s)
@@ -12,6 +14,8 @@ Touch-downs and plants are read from the paws' motion alike for the model and th
 planted while its horizontal speed is under 0.3 m/s and it is within 3 cm of its lowest height. The
 ground truth is generated clips (`neuropuppet.motion.synth.quadruped.generate_clip`) cut to the frames
 where one gait has weight > 0.99 for at least 1.5 s.
+
+`standstill_start` measures the start from rest with the stick alone at a small push (it must walk).
 """
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from neuropuppet.modifiers import legs_from_contacts
+from neuropuppet.motion.foot_ik import FootLock
 from neuropuppet.motion.kinematics import forward_kinematics
 from neuropuppet.motion.metrics import acceleration_jerk, foot_skating
 from neuropuppet.ports import TickInputs
@@ -90,15 +96,28 @@ def gait_pad(table: Any, gait: str, stick: tuple[float, float] = (0.0, 1.0)) -> 
     return pad
 
 
-def run_pads(controller: Any, pads: torch.Tensor) -> dict[str, np.ndarray]:
+def foot_lock_for(controller: Any) -> Any:
+    """The foot lock the `foot_lock` modifier would bind to `controller` (batch 1, default options)."""
+    spec = {o.name: o for o in controller.outputs}["contacts"]
+    return FootLock(controller.skeleton, legs_from_contacts(controller.skeleton, spec.joints), 1)
+
+
+def run_pads(controller: Any, pads: torch.Tensor, foot_lock: bool = False) -> dict[str, np.ndarray]:
     """Step `controller` (batch 1) through pads [T, 21]; world joints [T, J, 3], root xz [T, 2], yaw [T],
-    expert weights [T, K], contacts [T, F] (camera yaw 0: stick up walks to world +Z)."""
+    expert weights [T, K], contacts [T, F] (camera yaw 0: stick up walks to world +Z). foot_lock: each
+    pose through the foot lock first (flat ground)."""
+    from neuropuppet.terrain import HeightField
     sk = controller.skeleton
     world, root, yaw, experts, contacts = [], [], [], [], []
     yaw0 = torch.zeros(1)
+    lock, ground = (foot_lock_for(controller), HeightField.flat()) if foot_lock else (None, None)
     for t in range(len(pads)):
         pose = controller.step(TickInputs(1.0 / FPS, t, t / FPS, {"gamepad": pads[t:t + 1], "camera_yaw": yaw0}))
         p = pose.to_numpy()
+        if lock is not None:
+            rot = np.ascontiguousarray(p.local_rotations, np.float32)
+            lock.apply(p.root_position, p.root_rotation, p.local_positions, rot, p.extras["contacts"], ground)
+            p.local_rotations = rot
         w, _ = forward_kinematics(sk.parents, p.local_positions[0], p.local_rotations[0], p.root_position[0],
                                   p.root_rotation[0])
         world.append(w)
@@ -111,10 +130,10 @@ def run_pads(controller: Any, pads: torch.Tensor) -> dict[str, np.ndarray]:
             "experts": np.asarray(experts), "contacts": np.asarray(contacts)}
 
 
-def measure_model(controller: Any, gaits: Sequence[str] = MOVING_GAITS, seconds: float = 6.0) -> dict[str, Any]:
-    """Figures per gait of `controller` (batch 1): reset, 1 s idle, 1 s of the stick alone (the table's moving
-    gait, trot), then the stick up with the gait's selector for `seconds` (the first SETTLE_SECONDS not
-    measured). The trot lead-in: the shipped model walks only when it comes from a faster gait."""
+def measure_model(controller: Any, gaits: Sequence[str] = MOVING_GAITS, seconds: float = 6.0,
+                  foot_lock: bool = False) -> dict[str, Any]:
+    """Figures per gait of `controller` (batch 1): reset, 1 s idle, then from standstill the stick up (full
+    push) with the gait's selector for `seconds` (the first SETTLE_SECONDS not measured)."""
     out: dict[str, Any] = {}
     feet = controller.features.feet
     for gait in gaits:
@@ -122,11 +141,29 @@ def measure_model(controller: Any, gaits: Sequence[str] = MOVING_GAITS, seconds:
             continue
         controller.reset()
         idle = torch.zeros(int(FPS), 21)
-        lead = gait_pad(controller.table, controller.table.moving).expand(int(FPS), 21)
         move = gait_pad(controller.table, gait).expand(int(seconds * FPS), 21)
-        rec = run_pads(controller, torch.cat([idle, lead, move]))
-        s = int((2.0 + SETTLE_SECONDS) * FPS)
+        rec = run_pads(controller, torch.cat([idle, move]), foot_lock)
+        s = int((1.0 + SETTLE_SECONDS) * FPS)
         out[gait] = figures(rec["world"][s:], feet, rec["root"][s:], rec["yaw"][s:], 0.0)
+    return out
+
+
+def standstill_start(controller: Any, push: float = 0.5, seconds: float = 6.0) -> dict[str, Any]:
+    """From rest (reset, 1 s idle), the stick alone pushed `push` up for `seconds`: the figures of the
+    settled stretch (as `measure_model`), the commanded speed (m/s) and the seconds until the root first
+    covers 0.3 m (the start)."""
+    controller.reset()
+    idle = torch.zeros(int(FPS), 21)
+    move = gait_pad(controller.table, controller.table.moving, (0.0, push)).expand(int(seconds * FPS), 21)
+    rec = run_pads(controller, torch.cat([idle, move]))
+    s = int((1.0 + SETTLE_SECONDS) * FPS)
+    out = figures(rec["world"][s:], controller.features.feet, rec["root"][s:], rec["yaw"][s:], 0.0)
+    moved = np.linalg.norm(rec["root"] - rec["root"][int(FPS)], axis=-1)
+    far = np.nonzero(moved > 0.3)[0]
+    out["push"] = push
+    out["start_seconds"] = round(float(far[0] / FPS - 1.0), 2) if len(far) else float("nan")
+    want, _, _ = controller._core.desired(controller._core.stick_walks(move[:1].clone()), torch.tensor([[0.0, 1.0]]))
+    out["commanded_speed"] = round(float(want.norm()), 3)
     return out
 
 
@@ -201,3 +238,82 @@ def quality_table(model: dict[str, Any], truth: dict[str, Any]) -> str:
                     f"{t.get('speed', float('nan')):.2f} | {fmt(m['skating'])} / {fmt(t.get('skating', []))} | "
                     f"{m['jerk']:.0f} / {t.get('jerk', float('nan')):.0f} | {m.get('heading_deg', float('nan')):.1f} |")
     return "\n".join(rows)
+
+
+GOALS = {"offset_error": 0.1, "speed_ratio": 0.15, "skating_ratio": 1.5, "heading_deg": 10.0}
+"""Issue 10 item 5: footfall offsets within 0.1 cycle, speed within 15 %, skating <= 1.5x, heading < 10 deg."""
+
+
+def evaluate(controller: Any, seconds: float = 6.0) -> dict[str, Any]:
+    """Everything the report and the CLI print: figures of the raw network and with the foot lock, the ground
+    truth, their comparisons, and the start from standstill."""
+    truth = measure_ground_truth()
+    raw = measure_model(controller, seconds=seconds)
+    locked = measure_model(controller, seconds=seconds, foot_lock=True)
+    return {"model": raw, "foot_lock": locked, "ground_truth": truth, "comparison": compare(raw, truth),
+            "comparison_foot_lock": compare(locked, truth), "standstill_start": standstill_start(controller)}
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def goals_table(result: dict[str, Any]) -> str:
+    """Markdown: each item-5 figure per gait beside its goal, met or missed (skating with the foot lock, the
+    shipped controller's default modifier; the raw network's beside it)."""
+    rows = ["| gait | footfall offset error (goal < 0.1 cycle) | speed model / truth (goal within 15 %) | "
+            "worst paw skating / truth, foot lock (goal <= 1.5x) | raw network | heading deg (goal < 10) |",
+            "|---|---|---|---|---|---|"]
+    for g, c in result["comparison_foot_lock"].items():
+        raw = result["comparison"].get(g, {})
+        m = result["foot_lock"][g]
+        off, spd, sk = c["offset_error"], c["speed_ratio"], c["skating_ratio"]
+        head = m.get("heading_deg", float("nan"))
+        rows.append(f"| {g} | {off:.3f} {_verdict(off < GOALS['offset_error'])} | {spd:.2f} "
+                    f"{_verdict(abs(spd - 1) <= GOALS['speed_ratio'])} | {sk:.2f} {_verdict(sk <= GOALS['skating_ratio'])} | "
+                    f"{raw.get('skating_ratio', float('nan')):.2f} (offsets {raw.get('offset_error', float('nan')):.3f}, "
+                    f"speed {raw.get('speed_ratio', float('nan')):.2f}) | {head:.1f} {_verdict(head < GOALS['heading_deg'])} |")
+    return "\n".join(rows)
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The quality section of the training report (and of the CLI's output)."""
+    st = result["standstill_start"]
+    walk = result["ground_truth"].get("walk", {})
+    return "\n".join([
+        "## Motion quality beside the generator's ground truth (scripted stick from standstill, full push)", "",
+        "Goals of issue 10 item 5 (footfall and speed of the foot-locked pose; the raw network's in the 5th column):", "",
+        goals_table(result), "",
+        "Raw network (no foot lock):", "", quality_table(result["model"], result["ground_truth"]), "",
+        "With the foot lock (the controller's default modifier):", "",
+        quality_table(result["foot_lock"], result["ground_truth"]), "",
+        f"Start from standstill, the stick alone at a {st['push']:.1f} push (no button): commanded {st['commanded_speed']:.2f} m/s, "
+        f"moves 0.3 m after {st['start_seconds']:.2f} s, settled speed {st['speed']:.2f} m/s, offsets LF RF LH RH "
+        f"{' '.join(f'{o:.2f}' for o in st['offsets'])} (walk truth {' '.join(f'{o:.2f}' for o in walk.get('offsets', []))}), "
+        f"error {offset_error(st['offsets'], walk.get('offsets', [np.nan] * 4)):.3f} cycles.", ""])
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m neuropuppet.controllers.mann.quality [--artifact PATH] [--seconds S] [--json OUT]`."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    from neuropuppet.artifacts import load_artifact
+
+    from .controller import MANNController
+    p = argparse.ArgumentParser(prog="python -m neuropuppet.controllers.mann.quality",
+                                description="MANN motion quality (issue 10 item 5) beside the generator's ground truth")
+    p.add_argument("--artifact", type=Path, default=None, help="a mann artifact (default: the shipped one)")
+    p.add_argument("--seconds", type=float, default=8.0, help="stick seconds per gait")
+    p.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    a = p.parse_args(argv)
+    art = load_artifact(a.artifact or MANNController.default_artifact(), controller="mann")
+    result = evaluate(MANNController.from_artifact(art), a.seconds)
+    print(markdown(result))
+    if a.json:
+        a.json.write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()

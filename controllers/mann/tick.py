@@ -6,7 +6,8 @@ State (per character, on the controller's device), updated in place by `forward`
   future  [N, 5, C]   frames +10..+50, same columns (the last prediction, blended toward the stick each tick)
   joints  [N, J, 12]  previous frame's joint positions, forward axes, up axes, velocities in the root frame
 The loop follows the release's demo (reference notes, "Runtime loop"): desired motion from the pad
-(`neuropuppet.locomotion.stick.DesiredMotion` over the dog's gait table), the future blended toward it with
+(`neuropuppet.locomotion.stick.DesiredMotion` over the dog's gait table; with no gait button held a small
+stick push walks, a large one trots: `stick_walks`), the future blended toward it with
 weights 1-(1-w)^0.75 (position), ^1.25 (direction), ^1 (velocity, speed, gaits), the network run, the
 root moved by its update (scaled down by the weight of the stationary gaits: no drift while idle, sitting
 or standing), joint positions mixed 50/50 with the previous ones advanced by their velocity, rotations
@@ -26,7 +27,7 @@ from neuropuppet.locomotion.trajectory import (bias_weights, blend_future, blend
                                                rotate_to_world, safe_normalise)
 from neuropuppet.motion.rotations_torch import quat_from_matrix
 
-from .features import FPS, FUTURE_KEPT, HISTORY, TRAJ_STEP, WINDOW, MANNFeatures
+from .features import FPS, FUTURE_KEPT, GAIT_BUTTONS, HISTORY, STICK_WALK, TRAJ_STEP, WINDOW, MANNFeatures
 
 GAIT_RATE = 0.1          # how far the current gait weights and speed move toward the desired ones per tick
 STABILISE = 0.5          # share of the previous joint positions (advanced by their velocities) kept each tick
@@ -83,6 +84,25 @@ class MANNTick(nn.Module):
         self.register_buffer("w_dir", bias_weights(FUTURE_KEPT, BIAS_DIR, torch.device("cpu")))
         self.register_buffer("w_vel", bias_weights(FUTURE_KEPT, BIAS_VEL, torch.device("cpu")))
         self.register_buffer("sample_frames", torch.tensor(list(WINDOW.history_frames)))
+        names = [g.name for g in gaits.gaits]
+        self.walk_column = gaits.gait("walk").selected_by[0] if "walk" in names else -1
+        buttons = [c for g in gaits.modifiers if g.name in GAIT_BUTTONS for c in g.selected_by]
+        self.register_buffer("gait_buttons", torch.tensor(buttons if buttons else [0], dtype=torch.long))
+        self.has_gait_buttons = len(buttons) > 0
+        self.walk_below, self.trot_above = float(STICK_WALK[0]), float(STICK_WALK[1])
+
+    def stick_walks(self, pads: torch.Tensor) -> torch.Tensor:
+        """pads with the walk selector pressed by the stick's walk share (features.STICK_WALK: 1 up to a small
+        push, 0 beyond a large one) where no gait button is held."""
+        if self.walk_column < 0:
+            return pads
+        mag = pads[:, 0:2].norm(p=2, dim=-1).clamp(max=1.0)
+        share = ((self.trot_above - mag) / (self.trot_above - self.walk_below)).clamp(0.0, 1.0)
+        if self.has_gait_buttons:
+            share = share * (1.0 - pads.index_select(1, self.gait_buttons).amax(-1).clamp(0.0, 1.0))
+        out = pads.clone()
+        out[:, self.walk_column] = torch.maximum(pads[:, self.walk_column], share)
+        return out
 
     def _predict(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
         y, coeff = self.net(x)
@@ -101,7 +121,7 @@ class MANNTick(nn.Module):
         n = pads.shape[0]
         j = self.num_joints
         g0 = 7
-        pads = torch.clamp(torch.nan_to_num(pads, 0.0, 0.0, 0.0), self.pad_low, self.pad_high)
+        pads = self.stick_walks(torch.clamp(torch.nan_to_num(pads, 0.0, 0.0, 0.0), self.pad_low, self.pad_high))
         facing = torch.stack([torch.sin(yaw), torch.cos(yaw)], dim=-1)
 
         # 1. desired motion, blended into the kept future

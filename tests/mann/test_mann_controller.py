@@ -93,8 +93,9 @@ def test_outputs_declare_paws_experts_and_gaits(artifact):
     assert np.allclose(rec["experts"].sum(-1), 1.0, atol=1e-5)
     help_rows = dict(ctrl.controls)
     assert help_rows["trigger_left"] == "walk" and help_rows["trigger_right"] == "pace"
-    assert help_rows["right_shoulder"] == "canter" and help_rows["left stick / WASD"].startswith("trot")
-    assert help_rows["x"] == "sit" and help_rows["a"] == "jump"
+    assert help_rows["right_shoulder"] == "canter" and help_rows["left stick / WASD"].startswith("walk (small push)")
+    assert help_rows["x"] == "sit" and help_rows["a"] == "jump" and help_rows["b"] == "lie"
+    assert help_rows["y"] == "stand (rear up)"
 
 
 def test_checker_passes():

@@ -215,9 +215,9 @@ def build_dataset(paths: list[Path], cfg, *, progress: bool = False) -> MANNData
     j = skeleton.num_joints
     rest = np.concatenate([rows[:, feats.y[b]].mean(0).reshape(j, 3) for b in ("joint_pos", "joint_fwd", "joint_up")]
                           + [np.zeros((j, 3), np.float32)], 1)
-    speeds = {}
+    speeds = {}     # top speed per gait (the stick's full push): the median speed of its pure frames
     for k, g in enumerate(cfg.gaits):
         pure = t["gait"][:, k] > 0.99
-        speeds[g] = float(np.percentile(t["speed"][pure], 75)) if pure.sum() > 10 else 0.0
+        speeds[g] = float(np.median(t["speed"][pure])) if pure.sum() > 10 else 0.0
     return MANNDataset(X, Y, np.concatenate(cs), names, skeleton, tuple(cfg.gaits), tuple(cfg.feet), speeds,
                        rest.astype(np.float32), t)

@@ -1,13 +1,12 @@
-"""MANN training report: the trained model under a scripted stick per gait, beside the generator's ground
-truth (`neuropuppet.controllers.mann.quality`: footfall offsets per paw, speed, skating per paw, jerk,
-heading error)."""
+"""MANN training report: the trained model under a scripted stick per gait, raw and with the foot lock,
+beside the generator's ground truth, each item-5 goal met or missed (`neuropuppet.controllers.mann.quality`)."""
 from __future__ import annotations
 
 import copy
 from typing import Any
 
+from neuropuppet.controllers.mann import quality
 from neuropuppet.controllers.mann.controller import MANNController
-from neuropuppet.controllers.mann.quality import compare, measure_ground_truth, measure_model, quality_table
 
 
 def controller_for(model: Any, ds: Any) -> MANNController:
@@ -18,18 +17,8 @@ def controller_for(model: Any, ds: Any) -> MANNController:
 
 
 def evaluate(model: Any, ds: Any, split: Any, cfg: Any) -> dict[str, Any]:
-    model_figs = measure_model(controller_for(model, ds), seconds=cfg.report_seconds + 2.0)
-    truth = measure_ground_truth()
-    return {"model": model_figs, "ground_truth": truth, "comparison": compare(model_figs, truth)}
+    return quality.evaluate(controller_for(model, ds), seconds=cfg.report_seconds + 2.0)
 
 
-def quality_markdown(quality: dict[str, Any]) -> str:
-    if not quality:
-        return ""
-    lines = ["## Motion quality (scripted stick, raw network, no foot lock) beside the generator's ground truth",
-             "", quality_table(quality["model"], quality["ground_truth"]), "",
-             "| gait | footfall offset error (cycles) | speed model / truth | worst paw skating model / truth |",
-             "|---|---|---|---|"]
-    for g, c in quality["comparison"].items():
-        lines.append(f"| {g} | {c['offset_error']:.3f} | {c['speed_ratio']:.2f} | {c['skating_ratio']:.2f} |")
-    return "\n".join(lines) + "\n"
+def quality_markdown(result: dict[str, Any]) -> str:
+    return quality.markdown(result) if result else ""

@@ -3,14 +3,21 @@
 What it models
   * A 27-joint skeleton: pelvis, three spine joints, two neck joints, head and jaw, three tail
     joints, four legs of four segments (scapula/hip, upper, lower, metacarpal/metatarsal).
-  * Gaits (label order): idle, walk, pace, trot, canter, sit, stand, jump, switching every
-    2-5 s and cross-faded over ~0.4 s. One gait cycle phase drives all legs; each leg lands when
-    the phase reaches its offset (fraction of the cycle):
+  * Gaits and actions (label order): idle, walk, pace, trot, canter, sit, stand (rear up on the hind
+    legs), jump, lie (down on the belly, front paws stretched forward, and up again), switching
+    every 2-5 s (still ones 1.5-3.5 s, jump 1 s; often a still one then a moving one: starts from rest)
+    and cross-faded over ~0.4 s; clips start and end idle. One gait cycle
+    phase drives all legs; each leg lands when the phase reaches its offset (fraction of the cycle):
         walk   4-beat lateral sequence  LH 0, LF .25, RH .5, RF .75   (duty ~.65)
         pace   lateral pairs            LH=LF 0,  RH=RF .5           (duty ~.5)
         trot   diagonal pairs           LH=RF 0,  RH=LF .5           (duty ~.45)
         canter 3-beat, right lead       LH 0, RH=LF .3, RF .6         (duty ~.35)
-    idle, stand and sit keep all four paws down; jump is a ballistic hop with all paws up.
+    idle, sit and lie keep all four paws down, stand the hind paws (the front paws are held up in
+    front of the raised chest); jump is a ballistic hop with all paws up. While the dog stands
+    still the phase does not advance but settles on START_PHASE, so every start from standstill lifts
+    the paws in the same order (a network can learn to start walking from rest).
+  * Lying down and getting up move the paws between their standing and lying places (they are
+    lifted for those ~0.4 s: not in contact).
   * Paws are planted at fixed ground points during stance and swung in arcs between plants;
     the upper two segments of each leg are solved by two-bone IK (front elbows bend back, hind
     stifles forward) with the metacarpal kept vertical.
@@ -34,7 +41,8 @@ from . import _quat as Q
 from .biped import _clean_contacts, _intervals, _limit_stance, _smoothstep, _step_at
 from .common import FPS, crossfade, shuffled_bag, local_positions, save_npz, write_motion_bvh
 
-GAIT_NAMES = ("idle", "walk", "pace", "trot", "canter", "sit", "stand", "jump")
+GAIT_NAMES = ("idle", "walk", "pace", "trot", "canter", "sit", "stand", "jump", "lie")
+STATIONARY = ("idle", "sit", "stand", "lie")
 LEGS = ("LF", "RF", "LH", "RH")  # contact column order
 UPPER, LOWER, META, PAW = 0.17, 0.17, 0.09, 0.02
 BODY_HEIGHT = 0.47
@@ -93,10 +101,21 @@ GAITS: dict[str, QuadGait] = {
     "sit": QuadGait((0, 0), 1.0, 0.0, 1.0, (0.25, 0.75, 0.0, 0.5)),
     "stand": QuadGait((0, 0), 1.0, 0.0, 1.0, (0.25, 0.75, 0.0, 0.5)),
     "jump": QuadGait((2.0, 2.5), 1.2, 0.0, 1.0, (0.25, 0.75, 0.0, 0.5), 0.15),
+    "lie": QuadGait((0, 0), 1.0, 0.0, 1.0, (0.25, 0.75, 0.0, 0.5)),
 }
-_GAIT_BAG = [0, 1, 1, 2, 3, 3, 4, 5, 6, 7]  # walk and trot twice per round
-# body-frame ground points under each paw at rest (x lateral, z forward, relative to the root)
+_I = {n: i for i, n in enumerate(GAIT_NAMES)}
+# one round of segments, shuffled as runs: starts from standstill (a still gait, then a moving one) are
+# common, walk is in half of the runs (the 4-beat walk and starting to walk need the most data)
+_GAIT_RUNS = [tuple(_I[n] for n in run) for run in (
+    ("idle", "walk"), ("idle", "walk"), ("idle", "trot"), ("idle", "pace"), ("sit", "walk"), ("stand", "walk"),
+    ("lie", "walk"), ("walk",), ("walk", "trot"), ("trot", "canter"), ("pace",), ("canter",), ("jump",), ("trot",))]
+STILL_SECONDS, MOVE_SECONDS = (1.5, 3.5), (2.0, 5.0)
+START_PHASE = 0.0           # where the phase settles (radians) while the dog stands still
+PHASE_SETTLE = 4.0          # 1/s: how fast it settles there
+# body-frame ground points under each paw at rest (x lateral, z forward, relative to the root), standing and lying
 _PAW_REST = {"LF": (0.08, 0.42), "RF": (-0.08, 0.42), "LH": (0.08, -0.02), "RH": (-0.08, -0.02)}
+_PAW_LIE = {"LF": (0.09, 0.66), "RF": (-0.09, 0.66), "LH": (0.16, 0.08), "RH": (-0.16, 0.08)}
+LIE_HEIGHT, REAR_PITCH = 0.2, -0.95     # root height lying (m); body pitch reared up (rad, nose up)
 
 
 def _ik(hip, target, pole, l1, l2):
@@ -114,20 +133,24 @@ def generate_clip(rng: np.random.Generator, frames: int, fps: int = FPS):
     """One clip: local positions [T,27,3], rotations [T,27,4] (wxyz) and labels."""
     dt = 1.0 / fps
     switches, rows, t = [0], [], 0
-    gaits = shuffled_bag(rng, _GAIT_BAG)
+    runs = (_GAIT_RUNS[i] for i in shuffled_bag(rng, list(range(len(_GAIT_RUNS)))))
+    queue: list[int] = []
     while t < frames:
-        g = 6 if not rows else next(gaits)
-        if GAIT_NAMES[g] == "jump" and rows and rows[-1][0] == 7:
-            g = 1
+        if not queue:
+            queue = list(next(runs))
+        g = _I["idle"] if not rows else queue.pop(0)
+        if g == _I["jump"] and rows and rows[-1][0] == _I["jump"]:
+            g = _I["walk"]
         style = GAITS[GAIT_NAMES[g]]
         speed = rng.uniform(*style.speed)
-        turn = float(np.clip(rng.normal(0, 0.5), -1, 1)) if speed > 0 and g != 7 and rng.random() < 0.5 else 0.0
+        turn = float(np.clip(rng.normal(0, 0.5), -1, 1)) if speed > 0 and g != _I["jump"] and rng.random() < 0.5 else 0.0
         rows.append((g, speed, turn))
-        t += int((1.0 if GAIT_NAMES[g] == "jump" else rng.uniform(2.0, 5.0)) * fps)
+        span = (1.0, 1.0) if g == _I["jump"] else STILL_SECONDS if GAIT_NAMES[g] in STATIONARY else MOVE_SECONDS
+        t += int(rng.uniform(*span) * fps)
         switches.append(t)
     end = max(frames - int(1.5 * fps), 1)
     switches = [s for s in switches[:-1] if s < end] + [end]
-    rows = rows[:len(switches) - 1] + [(6, 0.0, 0.0)]
+    rows = rows[:len(switches) - 1] + [(_I["idle"], 0.0, 0.0)]
     onehot = np.eye(len(GAIT_NAMES))[[r[0] for r in rows]]
     offs = np.array([GAITS[GAIT_NAMES[r[0]]].offsets for r in rows])
     values = np.concatenate([onehot, np.array([r[1:] for r in rows]), np.cos(2 * np.pi * offs), np.sin(2 * np.pi * offs)], 1)
@@ -143,27 +166,32 @@ def generate_clip(rng: np.random.Generator, frames: int, fps: int = FPS):
     velocity = speed[:, None] * np.stack([np.sin(facing), np.cos(facing)], -1)
     root_xz = np.concatenate([[[0.0, 0.0]], np.cumsum(velocity[:-1] * dt, axis=0)])
     freq = sum(weights[:, g] * (GAITS[n].freq_base + GAITS[n].freq_slope * speed) for g, n in enumerate(GAIT_NAMES))
-    phase = rng.uniform(0, 2 * np.pi) + np.concatenate([[0.0], np.cumsum(2 * np.pi * freq[:-1] * dt)])
     still = np.clip(1.0 - speed / 0.2, 0.0, 1.0)
+    phase = _phase(rng.uniform(0, 2 * np.pi), freq, still, dt)
     duty = np.minimum(mix("duty"), MAX_STANCE_TRAVEL * freq / np.maximum(speed, 1e-3)) * (1 - still) + still
-    jump = weights[:, GAIT_NAMES.index("jump")]
+    jump = weights[:, _I["jump"]]
+    rear, lie = weights[:, _I["stand"]], weights[:, _I["lie"]]
     flight = jump > 0.5
+    shifting = (lie > 0.03) & (lie < 0.97)         # paws moving between their standing and lying places
     cycle = phase / (2 * np.pi)
     contacts = {}
     for k, leg in enumerate(LEGS):
-        c = (np.mod(cycle - offsets[:, k], 1.0) < duty) & ~flight
+        c = (np.mod(cycle - offsets[:, k], 1.0) < duty) & ~flight & ~shifting
+        if leg[1] == "F":
+            c &= rear <= 0.03                       # front paws up while reared
         c = _clean_contacts(c, int(0.08 * fps), int(0.04 * fps))
         contacts[leg] = _limit_stance(c, root_xz, np.full(frames, MAX_STANCE_TRAVEL + 0.03))
 
-    # root height: lower when sitting, ballistic arc during a jump
-    sit = weights[:, GAIT_NAMES.index("sit")]
-    root_y = BODY_HEIGHT - 0.16 * sit + 0.01 * np.sin(2 * phase) * (1 - still)
+    # root height: lower when sitting, reared or lying, ballistic arc during a jump
+    sit = weights[:, _I["sit"]]
+    root_y = (BODY_HEIGHT - 0.16 * sit - 0.06 * rear - (BODY_HEIGHT - LIE_HEIGHT) * lie
+              + 0.01 * np.sin(2 * phase) * (1 - still))
     hop = np.zeros(frames)
     for s, e in _intervals(flight):
         x = np.linspace(0, 1, e - s + 1)
         hop[s:e + 1] = 0.35 * 4 * x * (1 - x)
     root_y = root_y + hop
-    pitch = -0.45 * sit + 0.05 * np.sin(phase) * weights[:, GAIT_NAMES.index("canter")]
+    pitch = -0.45 * sit + REAR_PITCH * rear + 0.05 * np.sin(phase) * weights[:, _I["canter"]]
     root_q = Q.mul(Q.about("y", facing), Q.about("x", pitch))
     root_pos = np.stack([root_xz[:, 0], root_y, root_xz[:, 1]], -1)
 
@@ -171,26 +199,36 @@ def generate_clip(rng: np.random.Generator, frames: int, fps: int = FPS):
     idx = skel.index
     rot = Q.identity(frames, skel.num_joints)
     rot[:, 0] = root_q
-    rot[:, idx("Spine")] = Q.about("x", 0.04 * np.sin(phase) * weights[:, GAIT_NAMES.index("canter")])
-    rot[:, idx("Neck")] = Q.about("x", -0.5 + 0.4 * sit - 0.25 * weights[:, 0] + 0.05 * np.sin(2 * phase) * (1 - still))
+    rot[:, idx("Spine")] = Q.about("x", 0.04 * np.sin(phase) * weights[:, _I["canter"]])
+    rot[:, idx("Neck")] = Q.about("x", -0.5 + 0.4 * sit + 0.6 * rear + 0.15 * lie - 0.25 * weights[:, 0]
+                                  + 0.05 * np.sin(2 * phase) * (1 - still))
     rot[:, idx("Head")] = Q.about("x", 0.45 - 0.3 * sit)
-    wag = 0.5 * np.sin(2 * np.pi * 2.5 * np.arange(frames) * dt) * (weights[:, 0] + weights[:, 6])
+    wag = 0.5 * np.sin(2 * np.pi * 2.5 * np.arange(frames) * dt) * (weights[:, 0] + rear + lie)
     for n in ("Tail", "Tail1", "Tail2"):
         rot[:, idx(n)] = Q.mul(Q.about("y", wag / 3), Q.about("x", -0.25))
     _, world = Q.forward_kinematics(skel.parents, local_positions(skel, root_pos), rot)
     clearance = mix("clearance") + 0.2 * jump
+    fwd = np.stack([np.sin(facing), np.zeros(frames), np.cos(facing)], -1)
+    raise_front = _smoothstep(np.clip((rear - 0.03) / 0.97, 0.0, 1.0))[:, None]
     for k, leg in enumerate(LEGS):
         upper, lower, meta = _LEG_JOINTS[leg]
         hip = world[:, idx(upper)]
+        rest = np.array(_PAW_REST[leg]) + lie[:, None] * (np.array(_PAW_LIE[leg]) - np.array(_PAW_REST[leg]))
         for _ in range(4):  # where a planted paw is out of reach, take a step instead of slipping
-            target = _paw_track(contacts[leg], root_xz, facing, np.array(_PAW_REST[leg]), clearance)
+            target = _paw_track(contacts[leg], root_xz, facing, rest, clearance)
             wrist = target + np.array([0.0, META + PAW, 0.0])
+            if leg[1] == "F":               # reared: the wrist held in front of and below the shoulder
+                wrist = wrist + raise_front * (hip + 0.12 * fwd + np.array([0.0, -0.2, 0.0]) - wrist)
             over = (np.linalg.norm(wrist - hip, axis=-1) > (UPPER + LOWER) * 0.999) & contacts[leg]
             if not over.any():
                 break
             contacts[leg] = _step_at(contacts[leg], over, int(0.1 * fps))
-        fwd = np.stack([np.sin(facing), np.zeros(frames), np.cos(facing)], -1)
-        pole = -fwd if leg[1] == "F" else fwd
+        down = np.array([0.0, -1.0, 0.0])
+        if leg[1] == "F":                   # elbows bend back; lying, down (the forearms flat on the ground)
+            pole = -fwd * (1 - lie[:, None]) + down * lie[:, None]
+        else:                               # stifles forward; lying, also up (the hind legs folded)
+            pole = fwd - 0.5 * down * lie[:, None]
+        pole = pole / np.linalg.norm(pole, axis=-1, keepdims=True)
         up_w, low_w = _ik(hip, wrist, pole, UPPER, LOWER)
         parent_w = Q.mul(root_q, rot[:, idx("Spine")]) if leg[1] == "F" else root_q
         rot[:, idx(upper)] = Q.mul(Q.inv(parent_w), up_w)
@@ -208,8 +246,21 @@ def generate_clip(rng: np.random.Generator, frames: int, fps: int = FPS):
     return local_positions(skel, root_pos), rot, labels
 
 
+def _phase(start: float, freq: np.ndarray, still: np.ndarray, dt: float) -> np.ndarray:
+    """Gait phase [T] (radians, unwrapped): advances at `freq` Hz while moving; while standing still
+    (`still` -> 1) it stops and settles on START_PHASE at PHASE_SETTLE per second."""
+    out = np.empty(len(freq))
+    p = float(start)
+    for t in range(len(freq)):
+        out[t] = p
+        pull = (START_PHASE - p + np.pi) % (2 * np.pi) - np.pi
+        p += (2 * np.pi * freq[t] * (1.0 - still[t]) + still[t] * PHASE_SETTLE * pull) * dt
+    return out
+
+
 def _paw_track(contact, root_xz, facing, rest, clearance) -> np.ndarray:
-    """Paw ground point [T,3]: fixed per stance interval, smooth arcs between stances."""
+    """Paw ground point [T,3]: fixed per stance interval (at `rest` [T, 2] in the body frame at mid-stance),
+    smooth arcs between stances."""
     T = len(contact)
     out = np.zeros((T, 3))
     plants = []
@@ -218,7 +269,7 @@ def _paw_track(contact, root_xz, facing, rest, clearance) -> np.ndarray:
         yaw = facing[m]
         right = np.array([np.cos(yaw), -np.sin(yaw)])
         fwd = np.array([np.sin(yaw), np.cos(yaw)])
-        p = root_xz[m] + rest[0] * right + rest[1] * fwd
+        p = root_xz[m] + rest[m, 0] * right + rest[m, 1] * fwd
         out[s:e + 1] = [p[0], 0.0, p[1]]
         plants.append((s, e, out[s].copy()))
     for (s0, e0, a), (s1, e1, b) in zip(plants[:-1], plants[1:]):
