@@ -52,7 +52,8 @@ CHAIN = ("Neck", "Neck1", "Head")
 EYES = ("LeftEye", "RightEye")
 LIDS = ("LeftEyelid", "RightEyelid")
 ENGINES = ("auto", "torch", "native")
-NATIVE_MAX_WORK = 4_000_000   # "auto" runs the compiled tick while characters x cell weights stay below this
+NATIVE_MAX_WORK = 16_000_000  # "auto": the compiled tick while characters x cell weights stay below (LSTM-128: ~230
+#                              characters, GRU-16: ~14000; torch's batched matmuls win beyond, measured)
 SKELETON = Skeleton(
     names=LOOKAT_SKELETON.names + LIDS,
     parents=np.concatenate([LOOKAT_SKELETON.parents, [3, 3]]),
