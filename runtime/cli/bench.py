@@ -9,6 +9,7 @@ TARGETS = {
     "runtime": "neuropuppet.benchmarks",
     "motion": "neuropuppet.motion.benchmark",
     "pfnn": "neuropuppet.controllers.pfnn.benchmark",
+    "mann": "neuropuppet.controllers.mann.benchmark",
     "render": "neuropuppet.render.benchmark",
     "nn": "neuropuppet.nn.benchmark",
     "features": "neuropuppet.audio.features_bench",

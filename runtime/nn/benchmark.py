@@ -24,10 +24,10 @@ WEIGHTS_UP_TO = 256       # larger batches are not timed blending weights (N x i
 ALWAYS_WEIGHTS = 1 << 30  # a crossover above any batch
 
 
-def paired_p50_ms(fns: Sequence[Callable[[], Any]], reps: int, sync: Callable[[], None] = lambda: None,
-                  warmup: int = 3) -> list[float]:
-    """Median milliseconds of each of `fns`, called in turn within every repetition (so that load from other
-    processes falls on all of them alike), `sync` after each call (CUDA)."""
+def paired_times(fns: Sequence[Callable[[], Any]], reps: int, sync: Callable[[], None] = lambda: None,
+                 warmup: int = 3) -> np.ndarray:
+    """Seconds [reps, len(fns)] of each of `fns`, called in turn within every repetition (so that load from
+    other processes falls on all of them alike), `sync` after each call (CUDA)."""
     for _ in range(warmup):
         for fn in fns:
             fn()
@@ -39,7 +39,13 @@ def paired_p50_ms(fns: Sequence[Callable[[], Any]], reps: int, sync: Callable[[]
             fn()
             sync()
             t[i, j] = time.perf_counter() - t0
-    return [float(v) for v in np.median(t, axis=0) * 1e3]
+    return t
+
+
+def paired_p50_ms(fns: Sequence[Callable[[], Any]], reps: int, sync: Callable[[], None] = lambda: None,
+                  warmup: int = 3) -> list[float]:
+    """Median milliseconds of each of `fns` (`paired_times`)."""
+    return [float(v) for v in np.median(paired_times(fns, reps, sync, warmup), axis=0) * 1e3]
 
 
 def strategy_times(mlp: ExpertMLP, batches: Sequence[int] = BATCHES, reps: int = 60,
