@@ -21,7 +21,9 @@ Each tick, for N performers at once:
 
 Outputs: `props` (`neuropuppet.props`): the keyboard, its body and the bench (`piano.py`, from the
 artifact's `neuropuppet.keyboard.Keyboard`), shown alone, hidden as a layer.
-Options: spacing (metres between performers side by side, default the keyboard's width + 0.4).
+Options: spacing (metres between performers side by side, default the keyboard's width + 0.4); engine
+("auto": on the CPU up to NATIVE_MAX_BATCH performers the compiled tick of native.py, which must
+reproduce the artifact's forward on a probe, else TorchScript; "torch"; "native").
 The network was trained at 60 ticks per second (the features' dt); other tick rates are refused.
 """
 from __future__ import annotations
@@ -45,6 +47,7 @@ from neuropuppet.nn import RecurrentState
 from neuropuppet.ports import InputSpec, OutputSpec, audio_features
 from neuropuppet.props import props_output
 
+from .native import NativeTick
 from .piano import piano_props
 
 log = logging.getLogger(__name__)
@@ -58,6 +61,8 @@ UPPER_BODY = ("LowerBack", "Spine", "Spine1", "Neck", "Neck1", "Head", "LeftShou
 """The joints a performer's network writes (CMU names), the class-level `layer_joints`; an instance
 declares those of its artifact."""
 TICK_RATE = 60.0
+NATIVE_MAX_BATCH = 16
+"""CPU groups up to this size run the compiled tick (native.py); larger ones the batched TorchScript network."""
 
 
 def default_music() -> Path | None:
@@ -85,7 +90,7 @@ class GesturesController:
     def __init__(self, network: Any, *, skeleton: Skeleton, joints: Sequence[str], rest_root: Sequence[float],
                  rest_rotations: np.ndarray, hidden: int, layers: int, feature_width: int,
                  keyboard: Keyboard = DEFAULT_KEYBOARD, batch_size: int = 1, device: torch.device | str = "cpu",
-                 spacing: float | None = None) -> None:
+                 spacing: float | None = None, native: NativeTick | None = None) -> None:
         if batch_size < 1:
             raise InputError(f"gestures: batch_size must be at least 1, got {batch_size}")
         missing = [j for j in joints if j not in skeleton.names]
@@ -109,6 +114,9 @@ class GesturesController:
         contiguous = written == list(range(written[0], written[0] + len(written))) if written else False
         self._written_slice = slice(written[0], written[0] + len(written)) if contiguous else None
         self._on_cpu = self.device.type == "cpu"
+        self.native = native if self._on_cpu else None
+        self.engine = "native" if self.native is not None else "torch"
+        self._written_np = np.asarray(written, np.int64)
         rest_q = torch.from_numpy(rest / np.linalg.norm(rest, axis=-1, keepdims=True)).to(dev)
         self._rest_q = rest_q.expand(n, -1, -1).contiguous()               # [N, J, 4] the seated base pose
         self._rest_written = self._rest_q[:, self._written].clone()        # [N, Jw, 4]
@@ -138,7 +146,7 @@ class GesturesController:
 
     @classmethod
     def from_artifact(cls, artifact: Artifact | None, *, batch_size: int = 1, device: torch.device | str | None = None,
-                      **options: Any) -> "GesturesController":
+                      engine: str = "auto", **options: Any) -> "GesturesController":
         if artifact is None:
             raise ArtifactError("gestures: no artifact given and none shipped in controllers/gestures/default; train "
                                 "one with `neuropuppet train gestures`")
@@ -165,10 +173,18 @@ class GesturesController:
         if settings is not None and settings != asdict(FeatureSettings()):
             log.warning("%s: trained on music features of non-default settings %s: give the group an "
                         "AudioFeatureSource built with them", where, settings)
-        dev = device if device is not None else artifact.device
+        if engine not in ("auto", "torch", "native"):
+            raise InputError(f"gestures: engine must be auto, torch or native, got {engine!r}")
+        dev = torch.device(device if device is not None else artifact.device)
+        native = None
+        if dev.type == "cpu" and (engine == "native" or (engine == "auto" and batch_size <= NATIVE_MAX_BATCH)):
+            native = NativeTick.build(artifact.module, extra, width)
+            if native is None and engine == "native":
+                raise ArtifactError(f"{where}: the native tick does not reproduce this artifact's network; use "
+                                    f"engine='torch'")
         return cls(artifact.module, skeleton=skeleton, joints=joints, rest_root=rest_root,
                    rest_rotations=rest_rotations, hidden=hidden, layers=layers, feature_width=width,
-                   keyboard=keyboard, batch_size=batch_size, device=dev, **options)
+                   keyboard=keyboard, batch_size=batch_size, device=dev, native=native, **options)
 
     def place(self, positions: torch.Tensor | np.ndarray, yaw: torch.Tensor | np.ndarray | None = None) -> None:
         """Seat the performers at world (x, z) positions [N, 2] (and headings [N], radians; 0 faces +Z)."""
@@ -200,6 +216,8 @@ class GesturesController:
         if abs(inputs.dt * TICK_RATE - 1.0) > 1e-6:
             raise InputError(f"gestures: the network runs at {TICK_RATE:g} ticks per second, the runtime at "
                              f"{1.0 / inputs.dt:g} (use tick_rate={TICK_RATE:g})")
+        if self.native is not None:
+            return self._step_native(inputs)
         x = self._usable_features(inputs["audio_features"])
         rotations, h, c = self.network(x, self.recurrent.h, self.recurrent.c)
         self.recurrent.h.copy_(h)
@@ -217,6 +235,22 @@ class GesturesController:
         pose.local_rotations = below.local_rotations.clone()
         self._write(pose.local_rotations, rotations)
         pose.extras["props"] = self._hidden
+        return pose
+
+    def _step_native(self, inputs: TickInputs) -> PoseBatch:
+        """The same tick in one compiled call (native.py): features held, network, rotations written."""
+        x = inputs["audio_features"]
+        if x.shape != self._held.shape:
+            raise InputError(f"gestures: audio_features is {list(x.shape)}, expected {list(self._held.shape)}")
+        below = inputs.get("pose_below")
+        pose = self._pose
+        if below is not None:
+            pose.root_position, pose.root_rotation = below.root_position, below.root_rotation
+            pose.local_positions = below.local_positions
+            pose.local_rotations = below.local_rotations.clone()
+        self.native(x.numpy(), self._held.numpy(), self.recurrent.h.numpy(), self.recurrent.c.numpy(),
+                    self._written_np, pose.local_rotations.numpy())
+        pose.extras["props"] = self._shown if below is None else self._hidden
         return pose
 
     # -- helpers ---------------------------------------------------------------------------------

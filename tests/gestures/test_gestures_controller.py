@@ -256,3 +256,24 @@ def test_the_renderer_draws_the_piano(tiny, song):
         ctx.release()
     differs = np.abs(shown.astype(int) - hidden.astype(int)).max(-1) > 30
     assert differs.mean() > 0.03                                           # the piano covers part of the frame
+
+
+def test_the_native_tick_equals_the_torchscript_tick(song):
+    """Small CPU groups run native.py; it must give the artifact's own poses (and state) tick by tick."""
+    if GesturesController.default_artifact() is None:
+        pytest.skip("no shipped gestures artifact")
+    clip = load_audio(song)
+    rt = npp.Runtime(tick_rate=60)
+    rt.provide("audio_features", AudioFeatureSource(clip))
+    native = rt.spawn("gestures", 2, engine="native")
+    torch_ = rt.spawn("gestures", 2, engine="torch")
+    assert native.controller.engine == "native" and torch_.controller.engine == "torch"
+    for _ in rt.run(120):
+        torch.testing.assert_close(native.pose.local_rotations, torch_.pose.local_rotations, atol=1e-4, rtol=0)
+    torch.testing.assert_close(native.controller.recurrent.h, torch_.controller.recurrent.h, atol=1e-4, rtol=0)
+
+
+def test_another_network_layout_runs_in_torchscript(tiny):
+    assert npp.make("gestures", 1, artifact=tiny).engine == "torch"
+    with pytest.raises(npp.NeuropuppetError, match="native tick does not reproduce"):
+        npp.make("gestures", 1, artifact=tiny, engine="native")
