@@ -36,7 +36,8 @@ def export_gestures(net: GesturesNet, path: str | Path, *, skeleton: Skeleton, j
                "feature_groups": list(feature_groups), "feature_columns": net.columns.tolist(),
                "feature_layout": feature_info["layout"], "feature_width": F,
                "feature_settings": feature_info["settings"], "fps": float(fps), "keyboard": keyboard,
-               "kind": "lstm", "hidden": H, "layers": L, "input_size": net.input_size, "rotation": "6d",
+               "kind": "lstm", "hidden": H, "layers": L, "input_size": net.input_size, "phase_column": net.phase_column,
+               "rotation": "6d",
                "input_clamp": net.input_clamp})
     was = net.training
     net.eval()

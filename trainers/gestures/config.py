@@ -23,7 +23,8 @@ class GesturesTrainConfig(TrainingConfig):
     learning_rate: float = 3e-3
     lr_final: float = 0.05              # the learning rate decays (cosine) to this fraction of itself
     input_noise: float = 0.1            # std of Gaussian noise on the normalised inputs while training
-    velocity_weight: float = 10.0       # weight of the frame-to-frame change's MSE beside the rotations' MSE
+    velocity_weight: float = 10.0       # weight of the first differences' MSE beside the rotations' MSE
+    acceleration_weight: float = 50.0   # weight of the second differences' MSE (penalises jitter)
     epochs: int = 200
     eval_every: int = 100
     checkpoint_every: int = 500

@@ -76,6 +76,13 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def nominal_fps(fps: float) -> float:
+    """The whole frame rate a BVH's rounded frame time stands for (0.016667 s -> 60), else `fps`: the
+    runtime ticks at exactly 1/60 s, and the features must be computed on the same ticks."""
+    whole = round(fps)
+    return float(whole) if whole > 0 and abs(fps - whole) < 1e-2 else float(fps)
+
+
 def clip_features(wav: Path, frames: int, fps: float, cache: Path | None = None) -> tuple[np.ndarray, dict[str, Any]]:
     """The causal features [frames, F] of `wav` as the runtime computes them tick by tick (module docstring),
     and the extractor's description; read from / written to `cache` when given."""
@@ -133,12 +140,13 @@ def clip_rows(bvh: Path, cache: Path | None = None) -> dict[str, Any]:
     joints = upper_body_joints(motion.skeleton)
     idx = [motion.skeleton.index(n) for n in joints]
     rot = quat_normalize(motion.rotations.astype(np.float64))
-    features, info = clip_features(wav, motion.num_frames, motion.fps, cache)
+    fps = nominal_fps(motion.fps)
+    features, info = clip_features(wav, motion.num_frames, fps, cache)
     beats, keyboard = _labels(bvh)
     return {"features": features, "rot6d": quat_to_sixd(rot[:, idx]).reshape(len(rot), -1).astype(np.float32),
             "root": motion.positions[:, 0].astype(np.float32), "local": rot.astype(np.float32),
             "beats": beats, "keyboard": keyboard, "skeleton": motion.skeleton, "joints": joints,
-            "fps": float(motion.fps), "info": info}
+            "fps": fps, "info": info}
 
 
 def build_dataset(clips: list[Path], *, cache: Path | None = None, progress: bool = False) -> GesturesDataset:

@@ -68,7 +68,7 @@ class GesturesTrainer(TrainerBase):
         for key in ("hidden", "layers", "window"):
             if getattr(c, key) < 1:
                 raise ConfigError(f"gestures config: {key} must be at least 1, got {getattr(c, key)}")
-        for key in ("input_noise", "velocity_weight", "synth_minutes"):
+        for key in ("input_noise", "velocity_weight", "acceleration_weight", "synth_minutes"):
             if getattr(c, key) < 0:
                 raise ConfigError(f"gestures config: {key} must not be negative, got {getattr(c, key)}")
         if not 0 < c.lr_final <= 1:
@@ -107,8 +107,12 @@ class GesturesTrainer(TrainerBase):
         c = self.config
         layout = Layout.from_dict(ds.feature_info["layout"])
         columns = set_columns(self.groups, layout)
-        net = GesturesNet(columns, layout.size, len(ds.joints), c.hidden, c.layers)
-        net.x_norm.set(*block_statistics(ds.features[split.train][:, columns]))
+        phase = np.nonzero(columns == layout.start("beat_phase"))[0]
+        net = GesturesNet(columns, layout.size, len(ds.joints), c.hidden, c.layers,
+                          phase_column=int(phase[0]) if len(phase) else -1)
+        with torch.no_grad():
+            encoded = net.encoded(torch.from_numpy(ds.features[split.train])).numpy()
+        net.x_norm.set(*block_statistics(encoded))
         joints = {name: slice(SIXD * i, SIXD * (i + 1)) for i, name in enumerate(ds.joints)}
         net.y_norm.set(*block_statistics(ds.rot6d[split.train], joints))
         self.rest = rest_pose(ds, split.train)
@@ -119,7 +123,8 @@ class GesturesTrainer(TrainerBase):
         return Setup(net, train, val, module=SequenceModule(net))
 
     def loss(self, module: nn.Module, batch: Any) -> torch.Tensor:
-        """MSE of the normalised 6D rotations + velocity_weight x the MSE of their frame-to-frame change."""
+        """MSE of the normalised 6D rotations + velocity_weight x the MSE of their first differences (frame to
+        frame) + acceleration_weight x the MSE of their second differences, each against the data's."""
         inner = module.module if hasattr(module, "module") else module
         net = inner.net
         h, c = batch.state if batch.state is not None else (None, None)
@@ -128,10 +133,13 @@ class GesturesTrainer(TrainerBase):
         batch.carry((h, c))
         target = net.y_norm(batch["y"])
         pose = torch.mean((y - target) ** 2)
-        if self.config.velocity_weight <= 0 or y.shape[1] < 2:
-            return pose
-        change = torch.mean(((y[:, 1:] - y[:, :-1]) - (target[:, 1:] - target[:, :-1])) ** 2)
-        return pose + self.config.velocity_weight * change
+        error = y - target
+        total = pose
+        for weight in (self.config.velocity_weight, self.config.acceleration_weight):
+            error = error[:, 1:] - error[:, :-1]
+            if weight > 0 and error.shape[1] > 0:
+                total = total + weight * torch.mean(error ** 2)
+        return total
 
     def optimiser(self, module: nn.Module, steps_per_epoch: int) -> tuple[torch.optim.Optimizer, Any]:
         """Adam with a cosine decay of the learning rate to `lr_final` x itself over the run's steps."""

@@ -1,0 +1,124 @@
+"""The gestures trainer: dataset layout, normalisation round trip, a short run lowers validation loss, export = eager."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from neuropuppet.artifacts import load_artifact
+from neuropuppet.audio import AudioSource, load_audio
+from neuropuppet.audio.features import FEATURE_LAYOUT, FeatureExtractor, feature_columns
+from neuropuppet.controllers.gestures.features import feature_groups, set_columns, upper_body_joints
+from neuropuppet.errors import ConfigError, MotionDataError
+from neuropuppet.motion import synth
+from neuropuppet.motion.bvh import read_bvh
+from neuropuppet.motion.rotations import quat_from_sixd
+from neuropuppet.trainers.gestures import GesturesTrainConfig, GesturesTrainer
+from neuropuppet.trainers.gestures.dataset import build_dataset
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("music")
+    kind = "piano" if "piano" in synth.KINDS else "music"
+    synth.generate(kind, folder, 0.7, seed=5, progress=False)         # one clip of 42 s: held out is its tail
+    return folder
+
+
+@pytest.fixture(scope="module")
+def trained(data: Path, tmp_path_factory: pytest.TempPathFactory):
+    work = tmp_path_factory.mktemp("work")
+    cfg = GesturesTrainConfig(data=str(data), feature_cache=str(work / "cache"), features="pitch,beat,rms",
+                              hidden=16, window=60, batch_size=4, learning_rate=1e-2, max_steps=60,
+                              eval_every=20, report_clips=1, threads=1)
+    return GesturesTrainer(cfg, workdir=work / "run").run(resume=False, progress=False)
+
+
+def _clips(data: Path) -> list[Path]:
+    return sorted(data.glob("*.bvh"))
+
+
+def test_dataset_features_are_the_live_extractor_ticks_and_cached(data: Path, tmp_path: Path) -> None:
+    clips = _clips(data)
+    assert clips
+    ds = build_dataset(clips, cache=tmp_path)
+    motion = read_bvh(clips[0])
+    rows = np.nonzero(ds.clip == 0)[0]
+    assert len(rows) == motion.num_frames and ds.features.shape[1] == FEATURE_LAYOUT.size
+    # the runtime's path fed tick by tick gives the same vectors
+    source, ex = AudioSource(load_audio(clips[0].with_suffix(".wav"))), FeatureExtractor(1 / 60)
+    live = np.stack([ex.feed(source.block(k / 60, (k + 1) / 60)).copy() for k in range(240)])
+    np.testing.assert_allclose(ds.features[rows[:240]], live, rtol=1e-6, atol=1e-5)
+    assert len(list(tmp_path.glob("*.npy"))) == len(clips)
+    again = build_dataset(clips, cache=tmp_path)                      # read back from the cache
+    np.testing.assert_array_equal(again.features, ds.features)
+    # targets: 6D of the upper body's local rotations, back to the BVH's quaternions
+    assert ds.joints == upper_body_joints(motion.skeleton) and "Head" in ds.joints and "Hips" not in ds.joints
+    q = quat_from_sixd(ds.rot6d[rows].reshape(len(rows), -1, 6))
+    want = motion.rotations[:, ds.joint_index]
+    np.testing.assert_allclose(np.abs(np.sum(q * want, -1)), 1.0, atol=1e-4)
+    # forward kinematics with the data's own rotations = the BVH's world positions
+    np.testing.assert_allclose(ds.positions(rows[:50]), motion.world_positions()[:50, ds.joint_index], atol=1e-4)
+
+
+def test_missing_wav_is_a_clear_error(data: Path, tmp_path: Path) -> None:
+    bvh = _clips(data)[0]
+    lonely = tmp_path / bvh.name
+    lonely.write_bytes(bvh.read_bytes())
+    with pytest.raises(MotionDataError, match=r"\.wav: missing"):
+        build_dataset([lonely])
+
+
+def test_feature_sets_pick_their_columns() -> None:
+    assert feature_groups("pitch,beat,rms") == ("pitch", "beat", "rms")
+    assert feature_groups("RMS+pitch") == ("pitch", "rms")
+    assert feature_groups(["mfcc", "all"]) == ("all",)
+    np.testing.assert_array_equal(set_columns(("pitch", "rms")), np.sort(feature_columns(("pitch", "rms"))))
+    assert len(set_columns(("all",))) == FEATURE_LAYOUT.size
+    with pytest.raises(ConfigError, match="loudness"):
+        feature_groups("pitch,loudness")
+
+
+def test_short_training_lowers_validation_loss_and_normalises_round_trip(trained, data: Path) -> None:
+    m = trained.metrics
+    assert m["val_loss"] < 0.9 * m["first_val_loss"]
+    assert m["quality"]["finite"] and m["quality"]["ground_truth"]["jerk_mean"] > 0
+    net = trained.model
+    y = torch.randn(5, net.joints * 6)
+    torch.testing.assert_close(net.y_norm(net.y_norm.inverse(y)), y, rtol=1e-5, atol=1e-5)
+    assert net.input_size == len(set_columns(("pitch", "beat", "rms"))) + 1       # the beat phase as sin and cos
+    phase = torch.tensor([[0.999], [0.0], [0.25]])
+    x = torch.zeros(3, net.feature_width)
+    x[:, FEATURE_LAYOUT.start("beat_phase")] = phase[:, 0]
+    enc = net.encoded(x)[:, [net.phase_column, -1]]
+    torch.testing.assert_close(enc[0], enc[1], atol=0.01, rtol=0)                 # 0.999 sits beside 0.0
+    torch.testing.assert_close(enc[2], torch.tensor([1.0, 0.0]), atol=1e-6, rtol=0)
+    assert trained.report.is_file() and "beat alignment" in trained.report.read_text()
+
+
+def test_export_equals_eager(trained) -> None:
+    net = trained.model.eval()
+    art = load_artifact(trained.artifact)
+    meta = art.metadata
+    assert meta.controller == "gestures" and meta.extra["feature_set"] == "pitch+beat+rms"
+    assert meta.extra["joints"][0] in ("LowerBack", "Spine") and len(meta.extra["rest_pose"]["rotations"]) == len(
+        meta.skeleton["names"])
+    torch.manual_seed(0)
+    x = torch.randn(3, 40, meta.extra["feature_width"]) * 5
+    h, c = net.initial_state(3)
+    eh, ec = h.clone(), c.clone()
+    with torch.no_grad():
+        raw, _, _ = net.sequence(x)
+        for t in range(x.shape[1]):
+            q, h, c = art(x[:, t], h, c)
+            e, eh, ec = net(x[:, t], eh, ec)
+            torch.testing.assert_close(q, e, rtol=1e-5, atol=1e-5)
+            torch.testing.assert_close(q, net.rotations(raw[:, t]), rtol=1e-4, atol=1e-4)
+        bad = x[:, 0].clone()
+        bad[0, :] = float("nan")
+        bad[1, :] = float("inf")
+        q, _, _ = art(bad, h, c)
+    assert torch.isfinite(q).all()
+    torch.testing.assert_close(torch.linalg.norm(q, dim=-1), torch.ones(3, net.joints), rtol=1e-5, atol=1e-5)
