@@ -1,4 +1,4 @@
-"""The `neuropuppet` command: plugins, train, play, render, view, bench, data.
+"""The `neuropuppet` command: plugins, train, play, render, view, bench, data, check, analyze.
 
 Each subcommand lives in its own module exposing `register(subparsers)`; handlers import heavy
 modules (torch, pygame) only when they run, so `--help` stays fast.
@@ -14,7 +14,7 @@ from typing import Sequence
 
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # no pygame banner in our output
 
-SUBCOMMANDS = ("plugins", "train", "play", "render", "view", "bench", "data", "check")
+SUBCOMMANDS = ("plugins", "train", "play", "render", "view", "bench", "data", "check", "analyze")
 
 
 def build_parser() -> argparse.ArgumentParser:
