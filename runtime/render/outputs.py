@@ -104,6 +104,12 @@ def eye_joints(skeleton: Skeleton) -> np.ndarray:
                      if "eye" in n.lower() and not any(k in n.lower() for k in _NOT_EYES)], np.int64)
 
 
+def eyelid_joints(skeleton: Skeleton) -> np.ndarray:
+    """Joints that are eyelids (names containing "eye" and "lid"): drawn as the lids over the eyes (from the
+    eyelid_closure output), not as joint spheres or bones that would cover the eyeballs."""
+    return np.array([i for i, n in enumerate(skeleton.names) if "eye" in n.lower() and "lid" in n.lower()], np.int64)
+
+
 def eye_side(name: str, order: int) -> int:
     """0 for a left eye, 1 for a right eye (by name; `order` decides when the name does not say)."""
     n = name.lower()
@@ -131,4 +137,4 @@ def eyelid_columns(skeleton: Skeleton, eyes: np.ndarray, spec: OutputSpec | None
 
 
 __all__ = ["DrawnOutput", "output_specs", "outputs_of_kind", "first_output", "joint_indices", "guessed_feet",
-           "contact_joints", "eye_joints", "eye_side", "eyelid_columns"]
+           "contact_joints", "eye_joints", "eyelid_joints", "eye_side", "eyelid_columns"]

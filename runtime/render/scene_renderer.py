@@ -19,7 +19,8 @@ from ..ports import OutputSpec
 from ..terrain import HeightField
 from . import meshes, shaders
 from .camera import FollowCamera, gl_bytes
-from .outputs import contact_joints, eye_joints, eyelid_columns, first_output, guessed_feet, outputs_of_kind
+from .outputs import (contact_joints, eye_joints, eyelid_columns, eyelid_joints, first_output, guessed_feet,
+                      outputs_of_kind)
 from .props import PropRenderer
 
 PALETTE = np.array([[0.90, 0.45, 0.15], [0.20, 0.50, 0.90], [0.25, 0.75, 0.35], [0.85, 0.25, 0.55],
@@ -75,7 +76,8 @@ def _is_head(name: str) -> bool:
 class _SkeletonLayout:
     """Per-skeleton index arrays: bones (parent, child), joint radii, guessed feet, eyes and their heads.
 
-    Eyes are drawn as eyeballs, not as joint spheres or bones (`sphere_joints` / `children` leave them out).
+    Eyes are drawn as eyeballs, not as joint spheres or bones (`sphere_joints` / `children` leave them out);
+    eyelid joints not at all (the lids over the eyes follow the eyelid_closure output).
     """
 
     skeleton: Skeleton
@@ -92,7 +94,7 @@ class _SkeletonLayout:
     @classmethod
     def build(cls, skeleton: Skeleton, style: DrawStyle) -> "_SkeletonLayout":
         eyes = eye_joints(skeleton)
-        not_eye = ~np.isin(np.arange(skeleton.num_joints), eyes)
+        not_eye = ~np.isin(np.arange(skeleton.num_joints), np.concatenate([eyes, eyelid_joints(skeleton)]))
         children = np.nonzero((skeleton.parents >= 0) & not_eye)[0]
         radius = np.full(skeleton.num_joints, style.joint_radius, np.float32)
         heads = [i for i, n in enumerate(skeleton.names) if _is_head(n) and not_eye[i]]
