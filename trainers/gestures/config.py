@@ -21,6 +21,7 @@ class GesturesTrainConfig(TrainingConfig):
     window: int = 240                   # frames per truncated-BPTT window (state carried across windows)
     batch_size: int = 16                # lanes: clips streamed side by side
     learning_rate: float = 3e-3
+    weight_decay: float = 0.01          # AdamW's decoupled weight decay
     lr_final: float = 0.05              # the learning rate decays (cosine) to this fraction of itself
     input_noise: float = 0.1            # std of Gaussian noise on the normalised inputs while training
     velocity_weight: float = 10.0       # weight of the first differences' MSE beside the rotations' MSE

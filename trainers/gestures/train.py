@@ -68,7 +68,7 @@ class GesturesTrainer(TrainerBase):
         for key in ("hidden", "layers", "window"):
             if getattr(c, key) < 1:
                 raise ConfigError(f"gestures config: {key} must be at least 1, got {getattr(c, key)}")
-        for key in ("input_noise", "velocity_weight", "acceleration_weight", "synth_minutes"):
+        for key in ("input_noise", "velocity_weight", "acceleration_weight", "weight_decay", "synth_minutes"):
             if getattr(c, key) < 0:
                 raise ConfigError(f"gestures config: {key} must not be negative, got {getattr(c, key)}")
         if not 0 < c.lr_final <= 1:
@@ -142,10 +142,10 @@ class GesturesTrainer(TrainerBase):
         return total
 
     def optimiser(self, module: nn.Module, steps_per_epoch: int) -> tuple[torch.optim.Optimizer, Any]:
-        """Adam with a cosine decay of the learning rate to `lr_final` x itself over the run's steps."""
+        """AdamW (`weight_decay`) with a cosine decay of the learning rate to `lr_final` x itself over the run's steps."""
         c = self.config
         total = steps_per_epoch * c.epochs if c.max_steps <= 0 else min(c.max_steps, steps_per_epoch * c.epochs)
-        opt = torch.optim.Adam(module.parameters(), lr=c.learning_rate)
+        opt = torch.optim.AdamW(module.parameters(), lr=c.learning_rate, weight_decay=c.weight_decay)
         return opt, torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(total, 1), eta_min=c.learning_rate * c.lr_final)
 
     # -- report and artifact -------------------------------------------------------------------------------
