@@ -27,6 +27,9 @@ def add_runtime_arguments(p: argparse.ArgumentParser) -> None:
                         "any rate, mono or stereo): played through the sound device in a window (its playback is the "
                         "clock), stepped deterministically headless and in render; default: the clip a controller "
                         "ships (default_audio(), e.g. gestures' piano clip)")
+    p.add_argument("--camera", choices=("follow", "front"), default="follow",
+                   help="view: follow (behind the hero) or front (the hero's face: eyes, irises, lids); "
+                        "F3 / V cycles them in the window")
     p.add_argument("--bvh", metavar="OUT.bvh", help="write each character's played motion as BVH (several "
                                                    "characters: OUT-<group>-<i>.bvh) and its output channels "
                                                    "to OUT.outputs.npz")
@@ -40,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "in a third-person game: the left stick (WASD/arrows) moves relative to the "
                                    "camera, the right stick (IJKL or mouse drag) orbits the camera, the wheel "
                                    "zooms; F1 or H shows the help (the controls the played controllers declare), "
-                                   "F2 or O overlays, P pause, N step, Esc quit. With --headless no window "
+                                   "F2 or O overlays, F3 or V cameras, P pause, N step, Esc quit. With --headless no window "
                                    "opens and root positions are printed once per simulated second; input then "
                                    "comes from --input, else a built-in walk/turn/stop stick pattern.")
     add_runtime_arguments(p)
@@ -242,7 +245,7 @@ def run_window(args: argparse.Namespace) -> int:
     try:
         runtime, hero = build_runtime(args, live_input=GamepadInput(controls.read), realtime=True)
         recorder = attach_recorder(args, runtime)
-        app = App(runtime, window, controls)
+        app = App(runtime, window, controls, camera=args.camera)
         for session in runtime.audio_sessions:      # the music starts with the first frame: it is the clock
             session.start()
         frames = app.run(max_frames=args.max_frames)

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     runtime, hero = build_runtime(args, live_input=None)
     recorder = attach_recorder(args, runtime)
     frames = render_frames(runtime, args.seconds, fps=args.fps, width=args.width, height=args.height,
-                           hud=args.hud, overlays=not args.no_overlays)
+                           hud=args.hud, overlays=not args.no_overlays, camera=args.camera)
     written = write_frames(frames, args.out, args.fps)
     sessions = getattr(runtime, "audio_sessions", [])
     if sessions and written[0].suffix.lower() != ".mp4":

@@ -5,7 +5,7 @@ before every advance, so controllers move the character relative to the camera; 
 IJKL, or a mouse drag) orbits the camera only, the mouse wheel zooms. The camera's position and the
 ground point under the mouse go to `runtime.camera_position` / `runtime.pointer_target` (gaze targets).
 Keys: F1 or H help (the played controllers' declared controls and these keys), F2 or O overlays
-on/off, P pause, N single tick while paused, Esc quit.
+on/off, F3 or V cycle cameras (follow, front: the hero's face), P pause, N single tick while paused, Esc quit.
 """
 from __future__ import annotations
 
@@ -22,8 +22,7 @@ from .camera import FollowCamera
 from .help import HelpSection, help_sections
 from .hud import Hud
 from .scene_renderer import SceneRenderer
-from .view import (current_poses, draw_hud, follow_point, ground_under, handle_window_event, orbit_from_pad,
-                   share_camera)
+from .view import current_poses, draw_hud, ground_under, handle_window_event, orbit_from_pad, share_camera
 from .window import Window
 
 
@@ -37,11 +36,11 @@ class FrameInfo:
 class App:
     """Runs `runtime` in `window` until Esc / close (or `max_frames`)."""
 
-    def __init__(self, runtime: Runtime, window: Window, controls: PadAndKeyboard) -> None:
+    def __init__(self, runtime: Runtime, window: Window, controls: PadAndKeyboard, camera: str = "follow") -> None:
         self.runtime, self.window, self.controls = runtime, window, controls
         self.renderer = SceneRenderer(window.ctx, runtime.terrain)
         self.hud = Hud(window.ctx)
-        self.camera = FollowCamera(aspect=window.aspect)
+        self.camera = FollowCamera(aspect=window.aspect, mode=camera)
         self.running = True
         self.show_hud = True
         self.show_help = False
@@ -70,6 +69,8 @@ class App:
                 self.show_help = not self.show_help
             elif event.key in (pygame.K_F2, pygame.K_o):
                 self.renderer.overlays.set_all(not self.renderer.overlays.any)
+            elif event.key in (pygame.K_F3, pygame.K_v):
+                self.camera.cycle()
             elif event.key == pygame.K_p:
                 self.runtime.paused = not self.runtime.paused
             elif event.key == pygame.K_n and self.runtime.paused:
@@ -88,7 +89,7 @@ class App:
         state = self.controls.last
         orbit_from_pad(self.camera, float(state.axes[2]), float(state.axes[3]), frame_seconds)
         poses = current_poses(self.runtime)
-        self.camera.follow(follow_point(poses), frame_seconds)
+        self.camera.track(poses, frame_seconds)
         self.window.use()
         self.renderer.draw(poses, self.camera)
         if self.show_hud:
@@ -102,7 +103,7 @@ class App:
             on_frame: Callable[["App", FrameInfo], None] | None = None) -> int:
         """Loop until quit; `on_frame(app, info)` runs after each frame is drawn, before the swap."""
         last = time.perf_counter()
-        self.camera.follow(follow_point(current_poses(self.runtime)), 0.0)
+        self.camera.track(current_poses(self.runtime), 0.0)
         frames = 0
         while self.running and (max_frames is None or frames < max_frames):
             now = time.perf_counter()

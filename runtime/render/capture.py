@@ -12,14 +12,16 @@ from .camera import FollowCamera
 from .context import OffscreenTarget, RenderError, create_offscreen_context
 from .hud import Hud
 from .scene_renderer import SceneRenderer
-from .view import current_poses, draw_hud, follow_point, share_camera
+from .view import current_poses, draw_hud, share_camera
 
 VIDEO_SUFFIXES = (".gif", ".mp4")
 
 
 def render_frames(runtime: Runtime, seconds: float, *, fps: float = 30.0, width: int = 640, height: int = 360,
-                  hud: bool = False, overlays: bool = True, progress: bool = True) -> Iterator[np.ndarray]:
-    """Yield uint8 [H, W, 3] frames of `runtime` advanced by 1/fps s per frame (deterministic)."""
+                  hud: bool = False, overlays: bool = True, progress: bool = True, camera: str = "follow"
+                  ) -> Iterator[np.ndarray]:
+    """Yield uint8 [H, W, 3] frames of `runtime` advanced by 1/fps s per frame (deterministic); `camera`
+    one of `camera.CAMERA_MODES` (front: the hero's face)."""
     if seconds <= 0 or fps <= 0:
         raise RenderError(f"seconds and fps must be positive, got seconds={seconds} fps={fps}")
     ctx = create_offscreen_context()
@@ -27,20 +29,20 @@ def render_frames(runtime: Runtime, seconds: float, *, fps: float = 30.0, width:
     renderer = SceneRenderer(ctx, runtime.terrain)
     renderer.overlays.set_all(overlays)
     text = Hud(ctx) if hud else None
-    camera = FollowCamera(aspect=width / height)
-    camera.follow(follow_point(current_poses(runtime)), 0.0)
+    view = FollowCamera(aspect=width / height, mode=camera)
+    view.track(current_poses(runtime), 0.0)
     n = max(1, int(round(seconds * fps)))
     # a capture frame may owe more ticks than an interactive frame is allowed: never drop simulation time
     runtime.clock.max_ticks_per_frame = max(runtime.clock.max_ticks_per_frame,
                                             int(np.ceil(runtime.clock.rate / fps)) + 1)
     try:
         for _ in tqdm(range(n), desc="render", unit="frame", disable=not progress):
-            share_camera(runtime, camera)
+            share_camera(runtime, view)
             runtime.advance(1.0 / fps)
             poses = current_poses(runtime)
-            camera.follow(follow_point(poses), 1.0 / fps)
+            view.track(poses, 1.0 / fps)
             target.use()
-            renderer.draw(poses, camera)
+            renderer.draw(poses, view)
             if text is not None:
                 draw_hud(text, runtime, poses, 1.0 / fps, target.size)
             yield target.read()

@@ -8,7 +8,7 @@ import numpy as np
 from ..pose import PoseArrays
 from ..runtime import Runtime
 from ..terrain import HeightField
-from .camera import FollowCamera
+from .camera import FollowCamera, follow_point_of
 from .hud import Hud, stats_lines
 from .outputs import first_output
 
@@ -19,11 +19,7 @@ def current_poses(runtime: Runtime, alpha: float | None = None) -> list[PoseArra
     return [g.interpolated(a) for g in runtime.groups]
 
 
-def follow_point(poses: list[PoseArrays]) -> np.ndarray:
-    """Where the camera aims: 1 m above the first character's root (the hero)."""
-    if not poses:
-        return np.array([0.0, 1.0, 0.0])
-    return poses[0].root_position[0].astype(np.float64) + np.array([0.0, 1.0, 0.0])
+follow_point = follow_point_of     # where the follow camera aims: 1 m above the hero's root
 
 
 def network_seconds(runtime: Runtime) -> float:
@@ -40,7 +36,7 @@ def share_camera(runtime: Runtime, camera: FollowCamera) -> None:
     """Tell the runtime about the camera the player looks through, before it advances: its yaw (the
     "camera_yaw" input: the left stick is relative to it) and its position (gaze targets that look at
     the player)."""
-    runtime.camera_yaw = float(camera.yaw)
+    runtime.camera_yaw = camera.steering_yaw
     runtime.camera_position = camera.eye.copy()
 
 
