@@ -7,16 +7,23 @@ truth (the synthetic generator's model, `neuropuppet.motion.synth.gaze.simulate`
 person) on the same script and prints the metrics side by side:
 
   settled_error_deg   median angle between the gaze and the target >= 1 s after each target change
-  peak_velocity       peak gaze speed (deg/s) within 0.6 s after each jump, by jump amplitude
-  latency_ms          median time from a jump to the gaze speed first exceeding half its peak (and 30 deg/s)
+  peak_velocity       peak gaze speed (deg/s) within 0.6 s after each jump, by jump amplitude;
+                      main_sequence (in `compare`): that peak over the ground truth's, by amplitude
+  latency_ms          median time from a jump to the movement onset: the first tick whose gaze speed
+                      exceeds ONSET_SPEED (30 deg/s, the usual saccade-detection threshold)
+  early_move_deg      median gaze movement in the first 100 ms after a jump (a human reacts later: 0)
   peak_at_ms          median time from a jump to the peak gaze speed (the main saccade's middle)
   blinks_per_minute   lid closure rising through 0.5, per minute; blink_after_large / _small: the
-                      share of jumps >= 30 deg / <= 10 deg followed by a blink within 0.5 s
+                      share of jumps >= 30 deg / <= 10 deg followed by a blink within 0.5 s (blinks
+                      are random: over one short script a count of ~15; the long run's figures
+                      (`--minutes`) are the ones to compare)
   head_share          the head's yaw change 1 s after a jump over the jump, by amplitude
   eye_range_deg       the largest eye-in-head angle (yaw or pitch, either eye)
   vergence_deg        right eye yaw minus left eye yaw while settled on the 0.3 m target, and on 3 m
-  drift               settled error in the first and the last minute of a long run (`--minutes`),
-                      and the eye angles' spread in the last minute (0 = frozen eyes)
+  long run            (`--minutes`) the script repeated: settled error in the first and the last minute
+                      and the eye angles' spread in the last minute (0 = frozen eyes), for the gaze
+                      networks; blinks_per_minute and blink_after_large / _small over the whole run,
+                      for them and the ground truth
 
 The script (`script()`): 2 s ahead, jumps of 5, 10, 20, 30, 45, 60 deg alternating left and right
 (2 s each, twice, the second time 8 deg up), a slow sweep (10 deg/s), a fast one (60 deg/s), a near
@@ -34,6 +41,7 @@ import numpy as np
 from neuropuppet.motion.synth.gaze import simulate
 
 FPS = 60
+ONSET_SPEED = 30.0            # deg/s: the gaze is moving (saccade onset) above this speed
 JUMPS = (5.0, 10.0, 20.0, 30.0, 45.0, 60.0)
 AVERAGE_PERSON = {"blinks_per_minute": 14.0, "head_free_deg": 15.0, "head_share": 0.82, "head_time": 0.125,
                   "latency": 0.2}
@@ -119,7 +127,7 @@ def run_controller(name: str, s: Script, artifact: str | None = None, **options:
     world = centre + s.target[:, 2:3] * _direction(s.target[:, 0], s.target[:, 1])
     rt = npp.Runtime(tick_rate=FPS)
     g = rt.spawn(probe, inputs={"gaze_target": FunctionInput("gaze_target", lambda t: world[min(int(round(t * FPS)), len(world) - 1)])})
-    out: dict[str, list] = {"direction": [], "to_target": [], "head": [], "eyes": [], "lids": []}
+    out: dict[str, list] = {"direction": [], "to_target": [], "head": [], "eyes": [], "lids": [], "hazard": []}
     for i, _ in enumerate(rt.run(len(world))):
         p = g.pose
         ex = {k: v.detach().cpu().numpy()[0].copy() for k, v in p.extras.items()}
@@ -128,6 +136,7 @@ def run_controller(name: str, s: Script, artifact: str | None = None, **options:
         out["head"].append(np.degrees(ex["head_angles"]))
         out["eyes"].append(_yaw_pitch_deg(p.local_rotations[0, eyes].detach().cpu().numpy()))
         out["lids"].append(ex["eyelid_closure"].mean() if "eyelid_closure" in ex else 0.0)
+        out["hazard"].append(float(ex["blink_hazard"][0]) if "blink_hazard" in ex else 0.0)
     return {k: np.asarray(v, np.float64) for k, v in out.items()}
 
 
@@ -150,34 +159,45 @@ def measure(r: dict[str, np.ndarray], s: Script) -> dict[str, Any]:
     settled = s.still_since >= FPS
     speed = np.concatenate([[0.0], _angle(r["direction"][1:], r["direction"][:-1]) * FPS])
     peaks: dict[float, list[float]] = {}
-    latency, peak_at, share, blink_large, blink_small = [], [], {}, [], []
-    onsets = np.nonzero((r["lids"][1:] > 0.5) & (r["lids"][:-1] <= 0.5))[0] + 1
+    latency, early, peak_at, share = [], [], [], {}
+    blinks = blink_stats(r, s)
     for f, amp in s.jumps:
         win = speed[f:f + int(0.6 * FPS)]
         peaks.setdefault(round(amp), []).append(float(win.max()))
-        fast = np.nonzero(win > max(30.0, 0.5 * win.max()))[0]
-        if len(fast):
-            latency.append(fast[0] / FPS * 1000)
+        moving = np.nonzero(win > ONSET_SPEED)[0]
+        if len(moving):
+            latency.append(moving[0] / FPS * 1000)
+        early.append(float(_angle(r["direction"][f + FPS // 10], r["direction"][max(f - 1, 0)])))
         peak_at.append(int(np.argmax(win)) / FPS * 1000)
         moved = abs(r["head"][min(f + FPS, len(err) - 1), 0] - r["head"][max(f - 1, 0), 0])
         share.setdefault(round(amp), []).append(float(moved / amp))
-        blinked = bool(np.any((onsets >= f) & (onsets < f + FPS // 2)))
-        (blink_large if amp >= 30 else blink_small if amp <= 10 else []).append(blinked)
     vergence = r["eyes"][:, 1, 0] - r["eyes"][:, 0, 0]
     minutes = len(err) / FPS / 60
     return {
         "settled_error_deg": float(np.median(err[settled])),
         "peak_velocity": {a: float(np.mean(v)) for a, v in sorted(peaks.items())},
         "latency_ms": float(np.median(latency)) if latency else float("nan"),
+        "early_move_deg": float(np.median(early)),
         "peak_at_ms": float(np.median(peak_at)),
-        "blinks_per_minute": len(onsets) / minutes,
-        "blink_after_large": float(np.mean(blink_large)) if blink_large else float("nan"),
-        "blink_after_small": float(np.mean(blink_small)) if blink_small else float("nan"),
+        **blinks,
         "head_share": {a: float(np.mean(v)) for a, v in sorted(share.items())},
         "eye_range_deg": float(np.abs(r["eyes"]).max()),
         "vergence_near_deg": float(vergence[s.near & settled].mean()),
         "vergence_far_deg": float(vergence[s.far & settled].mean()),
     }
+
+
+def blink_stats(r: dict[str, np.ndarray], s: Script) -> dict[str, float]:
+    """Blinks per minute (lid closure rising through 0.5) and the shares of jumps >= 30 / <= 10 deg with a blink
+    starting within 0.5 s after them."""
+    onsets = np.nonzero((r["lids"][1:] > 0.5) & (r["lids"][:-1] <= 0.5))[0] + 1
+    large, small = [], []
+    for f, amp in s.jumps:
+        blinked = bool(np.any((onsets >= f) & (onsets < f + FPS // 2)))
+        (large if amp >= 30 else small if amp <= 10 else []).append(blinked)
+    return {"blinks_per_minute": len(onsets) / (len(r["lids"]) / FPS / 60),
+            "blink_after_large": float(np.mean(large)) if large else float("nan"),
+            "blink_after_small": float(np.mean(small)) if small else float("nan")}
 
 
 def drift(r: dict[str, np.ndarray], s: Script) -> dict[str, float]:
@@ -191,24 +211,34 @@ def drift(r: dict[str, np.ndarray], s: Script) -> dict[str, float]:
             "last_minute_eye_std_deg": float(r["eyes"][last].std(0).mean())}
 
 
+def main_sequence(run: dict[str, Any], truth: dict[str, Any]) -> dict[float, float]:
+    """Peak velocity over the ground truth's, by jump amplitude (1 = on the main sequence)."""
+    return {a: v / truth["peak_velocity"][a] for a, v in run["peak_velocity"].items()}
+
+
 def compare(minutes: float = 0.0, artifacts: dict[str, str | None] | None = None) -> dict[str, dict[str, Any]]:
     """Metrics of gaze (one column per `artifacts` entry, name -> path; default the shipped one), lookat and
-    the ground truth on one script (+ drift over `minutes` for each gaze network)."""
+    the ground truth on one script (+ the long run over `minutes` for each gaze network and the ground truth)."""
     s = script()
     artifacts = artifacts or {"gaze": None}
     runs = {name: run_controller("gaze", s, artifact=path) for name, path in artifacts.items()}
     runs |= {"lookat": run_controller("lookat", s), "ground_truth": run_ground_truth(s)}
     table = {name: measure(r, s) for name, r in runs.items()}
+    for name in table:
+        if name != "ground_truth":
+            table[name]["main_sequence"] = main_sequence(table[name], table["ground_truth"])
     if minutes > 0:
         long = script(repeats=max(1, int(np.ceil(minutes * 60 * FPS / len(s.target)))))
         for name, path in artifacts.items():
-            table[name]["drift"] = drift(run_controller("gaze", long, artifact=path), long)
+            r = run_controller("gaze", long, artifact=path)
+            table[name]["long_run"] = {**drift(r, long), **blink_stats(r, long)}
+        table["ground_truth"]["long_run"] = blink_stats(run_ground_truth(long), long)
     return table
 
 
 def markdown(table: dict[str, dict[str, Any]]) -> str:
     names = list(table)
-    keys = [k for k in table[names[0]] if k != "drift"]
+    keys = [k for k in table[names[0]] if k != "long_run"]
     rows = ["| metric | " + " | ".join(names) + " |", "|---" * (len(names) + 1) + "|"]
 
     def fmt(v: Any) -> str:
@@ -216,10 +246,10 @@ def markdown(table: dict[str, dict[str, Any]]) -> str:
             return ", ".join(f"{k}: {x:.2f}" if not isinstance(x, dict) else f"{k}: ..." for k, x in v.items())
         return f"{v:.2f}"
     for k in keys:
-        rows.append(f"| {k} | " + " | ".join(fmt(table[n][k]) for n in names) + " |")
+        rows.append(f"| {k} | " + " | ".join(fmt(table[n][k]) if k in table[n] else "" for n in names) + " |")
     for n in names:
-        if "drift" in table[n]:
-            rows.append(f"| drift ({n}) | " + fmt(table[n]["drift"]) + " |" + " |" * (len(names) - 1))
+        if "long_run" in table[n]:
+            rows.append(f"| long run ({n}) | " + fmt(table[n]["long_run"]) + " |" + " |" * (len(names) - 1))
     return "\n".join(rows)
 
 
@@ -228,12 +258,17 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--minutes", type=float, default=0.0, help="also run gaze this long on a repeated script (drift)")
     p.add_argument("--artifact", action="append", default=[], metavar="NAME=PATH",
                    help="gaze artifacts to measure (repeatable; default: the shipped gaze.pt and gaze_lod.pt)")
+    p.add_argument("--json", type=Path, help="also write the table to this JSON file")
     args = p.parse_args(argv)
     from .controller import DEFAULT_DIR
     arts = dict(a.split("=", 1) for a in args.artifact) or {
         "gaze": str(DEFAULT_DIR / "gaze.pt"), "gaze_lod": str(DEFAULT_DIR / "gaze_lod.pt")}
     arts = {k: v for k, v in arts.items() if Path(v).is_file()}
-    print(markdown(compare(args.minutes, arts)))
+    table = compare(args.minutes, arts)
+    if args.json:
+        import json
+        args.json.write_text(json.dumps(table, indent=1, default=float))
+    print(markdown(table))
 
 
 if __name__ == "__main__":

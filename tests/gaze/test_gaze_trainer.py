@@ -17,7 +17,8 @@ from neuropuppet.trainers.gaze.dataset import build_dataset, clip_rows
 def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("gaze_train")
     cfg = GazeTrainConfig(data=str(root / "data"), synth_minutes=1.5, hidden=8, window=30, batch_size=2,
-                          max_steps=3, eval_every=2, checkpoint_every=2, report_clips=1, threads=1)
+                          max_steps=3, eval_every=2, checkpoint_every=2, report_clips=1, threads=1,
+                          velocity_weight=5.0)
     result = GazeTrainer(cfg, workdir=root / "work").run(progress=False)
     return root, cfg, result
 
@@ -69,6 +70,8 @@ def test_bad_config_and_data_are_clear(tmp_path):
         GazeTrainer(GazeTrainConfig(kind="transformer"), workdir=tmp_path)
     with pytest.raises(ConfigError, match="hidden"):
         GazeTrainer(GazeTrainConfig(hidden=0), workdir=tmp_path)
+    with pytest.raises(ConfigError, match="velocity_weight"):
+        GazeTrainer(GazeTrainConfig(velocity_weight=-1.0), workdir=tmp_path)
     from neuropuppet.motion.synth import generate
     bvh = next(p for p in generate("biped", tmp_path, minutes=0.05, seed=1, progress=False) if p.suffix == ".bvh")
     with pytest.raises(MotionDataError, match="LeftEyelid"):

@@ -24,6 +24,7 @@ class GazeTrainConfig(TrainingConfig):
     input_noise: float = 0.05           # std of Gaussian noise on the normalised inputs while training
     settled_weight: float = 2.0         # extra weight of frames where the ground truth has settled on the target
     blink_weight: float = 1.0           # weight of the blink-onset cross-entropy beside the angles' MSE
+    velocity_weight: float = 0.0        # weight of the MSE of the angles' per-tick change (sharp, fast saccades)
     eval_every: int = 200
     checkpoint_every: int = 500
     grad_clip: float = 1.0

@@ -49,8 +49,8 @@ class GazeTrainer(TrainerBase):
         for key in ("hidden", "layers", "window"):
             if getattr(c, key) < 1:
                 raise ConfigError(f"gaze config: {key} must be at least 1, got {getattr(c, key)}")
-        if c.input_noise < 0 or c.blink_weight < 0:
-            raise ConfigError("gaze config: input_noise and blink_weight must not be negative")
+        if c.input_noise < 0 or c.blink_weight < 0 or c.velocity_weight < 0:
+            raise ConfigError("gaze config: input_noise, blink_weight and velocity_weight must not be negative")
 
     # -- data ---------------------------------------------------------------------------------------
     def data_files(self) -> list[Path]:
@@ -83,8 +83,9 @@ class GazeTrainer(TrainerBase):
         return Setup(model, train, val)
 
     def loss(self, module: torch.nn.Module, batch: Any) -> torch.Tensor:
-        """MSE of the normalised angles (settled frames weighted 1 + settled_weight) + blink_weight x the blink
-        onsets' binary cross-entropy."""
+        """MSE of the normalised angles (settled frames weighted 1 + settled_weight) + velocity_weight x the MSE of
+        their per-tick change (an average over timings smears a saccade: this term asks for its speed) +
+        blink_weight x the blink onsets' binary cross-entropy."""
         net = module.module if hasattr(module, "module") else module
         x = batch["x"]
         h, c = batch.state if batch.state is not None else (None, None)
@@ -93,9 +94,14 @@ class GazeTrainer(TrainerBase):
         y, h, c = net.sequence(x, h, c)
         batch.carry((h, c))
         w = batch["weight"].unsqueeze(-1)
-        angles = torch.mean(w * (y[..., :ANGLES] - net.y_norm(batch["angles"])) ** 2) / torch.mean(w)
+        want = net.y_norm(batch["angles"])
+        angles = torch.mean(w * (y[..., :ANGLES] - want) ** 2) / torch.mean(w)
         blink = F.binary_cross_entropy_with_logits(y[..., ANGLES], batch["onset"])
-        return angles + self.config.blink_weight * blink
+        loss = angles + self.config.blink_weight * blink
+        if self.config.velocity_weight > 0:
+            change = torch.diff(y[..., :ANGLES], dim=-2) - torch.diff(want, dim=-2)
+            loss = loss + self.config.velocity_weight * torch.mean(change ** 2)
+        return loss
 
     def optimiser(self, module: torch.nn.Module, steps_per_epoch: int) -> tuple[torch.optim.Optimizer, Any]:
         """Adam with a cosine decay of the learning rate to `lr_final` x itself over the run's steps."""

@@ -4,10 +4,17 @@ What it models
   * Targets 0.25-6 m away that appear (ahead, beside or behind: up to +-170 deg from the body),
     jump a little, or move slowly (5-30 deg/s) or fast (40-120 deg/s, with catch-up saccades),
     approaching or receding; near ones (0.25-0.6 m) make the eyes verge.
-  * Saccades after a latency (per clip 170-230 ms mean, +-40 ms), following the main sequence:
-    duration D = 21 ms + 2.2 ms/deg * A, minimum-jerk profile, so peak velocity 1.875 A / D grows
-    with amplitude and saturates. Catch-up saccades when pursuit lags > 3 deg.
-  * Fixations and smooth pursuit of moving targets (gain ~0.9).
+  * Saccades after a reaction time (SACCADE_LATENCY_S, 200 ms, after the target jumps; catch-up
+    saccades CATCH_UP_LATENCY_S after pursuit lags > 3 deg), following the main sequence: duration
+    D = 21 ms + 2.2 ms/deg * A, minimum-jerk profile, so peak velocity 1.875 A / D grows with
+    amplitude and saturates. The reaction time is the same for every clip and saccade: a network
+    trained by regression on random reaction times learns their average, a saccade smeared over the
+    spread of latencies (half the speed of a 5-10 deg saccade, which lasts 2-3 frames at 60 fps).
+  * Fixations and smooth pursuit of moving targets (gain ~0.9, PURSUIT_LATENCY_S after the motion:
+    the eyes follow the target's motion of 100 ms ago). A step of the target between two still frames
+    is a jump (a saccade after the reaction time), never pursuit, however small.
+  * Nothing reacts before its latency: the body's turn toward a target far off it starts after the
+    saccade's reaction time too.
   * Eye-head coordination: shifts beyond the clip's `head_free` (10-20 deg) move the head too, by
     the clip's `head_share` (0.7-0.95) of the part beyond, on a critically damped spring
     (time constant 90-160 ms per clip); the eyes counter-rotate as the head arrives (eye-in-head
@@ -46,6 +53,10 @@ _J = [("Hips", None, (0, 0, 0)), ("Spine", "Hips", (0, 0.25, 0)), ("Spine1", "Sp
 EYES = (5, 6)
 EYELIDS = (7, 8)
 SACCADE_THRESHOLD_DEG = 3.0
+SACCADE_LATENCY_S = 0.2          # reaction time from a target's jump to the saccade's first frame
+CATCH_UP_LATENCY_S = 0.1         # from pursuit lagging > SACCADE_THRESHOLD_DEG to the catch-up saccade
+PURSUIT_LATENCY_S = 0.1          # smooth pursuit follows the target's motion this long ago
+PURSUIT_MAX_STEP_DEG = 2.5       # a per-frame step up to this between moving frames is motion, not a jump
 HEAD_FREE_DEG = 15.0             # the mean over clips of the eyes-only range (each clip draws 10-20)
 BLINKS_PER_MINUTE = 14.0         # the mean spontaneous rate over clips (each clip draws 8-20)
 EYELID_CLOSED_DEG = 60.0         # a lid joint's rotation about +X when fully closed
@@ -84,10 +95,10 @@ def _min_jerk(s: np.ndarray) -> np.ndarray:
 
 
 def _person(rng: np.random.Generator) -> dict[str, float]:
-    """One clip's individual: blink rate, head propensity, head speed, saccade latency."""
+    """One clip's individual: blink rate, head propensity, head speed (and the common saccade latency)."""
     return {"blinks_per_minute": float(rng.uniform(8, 20)), "head_free_deg": float(rng.uniform(10, 20)),
             "head_share": float(rng.uniform(0.7, 0.95)), "head_time": float(rng.uniform(0.09, 0.16)),
-            "latency": float(rng.uniform(0.17, 0.23))}
+            "latency": SACCADE_LATENCY_S}
 
 
 def _targets(rng: np.random.Generator, frames: int, dt: float) -> np.ndarray:
@@ -171,27 +182,36 @@ def simulate(rng: np.random.Generator, target: np.ndarray, person: dict[str, flo
     person = _person(rng) if person is None else person
     target = np.asarray(target, np.float64)
     frames, dt = len(target), 1.0 / fps
+    react = max(int(round(person["latency"] * fps)), 1)
+    catch_up = max(int(round(CATCH_UP_LATENCY_S * fps)), 1)
+    lag = max(int(round(PURSUIT_LATENCY_S * fps)), 1)
+    steps = np.zeros((frames, 2))
+    steps[1:] = np.diff(target[:, :2], axis=0)
+    size = np.linalg.norm(steps, axis=-1)
+    moving = (size > 1e-9) & (size <= PURSUIT_MAX_STEP_DEG)
+    moving[1:] &= size[:-1] > 1e-9                      # continuous motion, not one step between still frames
     gaze, head, body = np.zeros((frames, 2)), np.zeros((frames, 2)), np.zeros(frames)
     saccade = np.zeros(frames, bool)
     records, evoked = [], []
     g = target[0, :2].copy()
     h, h_vel, h_goal = np.zeros(2), np.zeros(2), np.zeros(2)
     b, b_vel, b_goal = np.zeros(1), np.zeros(1), np.zeros(1)
-    active = None  # (start frame, start gaze, end gaze, duration frames)
+    active = None  # (first frame, start gaze, end gaze, duration in frames)
     error_since = None
-    latency = 0
+    latency = react
     free, share = person["head_free_deg"], person["head_share"]
     for t in range(frames):
         tgt = target[t, :2]
-        step = target[t, :2] - target[t - 1, :2] if t > 0 else np.zeros(2)
-        moving = t > 0 and np.any(np.abs(step) > 1e-9) and np.linalg.norm(step) < 5.0
-        if abs(tgt[0] - b_goal[0]) > BODY_TURN_DEG:          # far off the body: turn toward it
-            b_goal[0] = tgt[0] - np.sign(tgt[0] - b_goal[0]) * 20.0
+        seen = target[max(t - react, 0), :2]                 # the target as the reaction time lets it act
+        if abs(seen[0] - b_goal[0]) > BODY_TURN_DEG:          # far off the body: turn toward it
+            b_goal[0] = seen[0] - np.sign(seen[0] - b_goal[0]) * 20.0
+        pursued = steps[t - lag] if t >= lag and moving[t - lag] else None
         if active is not None:
             s0, a, e, n = active
-            g = a + (e - a) * _min_jerk((t - s0) / n)
+            k = t - s0 + 1                                   # the saccade's first frame is k = 1
+            g = a + (e - a) * _min_jerk(k / n)
             saccade[t] = True
-            if t - s0 >= n:
+            if k >= n:
                 active = None
         else:
             err = tgt - g
@@ -199,29 +219,28 @@ def simulate(rng: np.random.Generator, target: np.ndarray, person: dict[str, flo
             if amp > SACCADE_THRESHOLD_DEG:
                 if error_since is None:
                     error_since = t
-                    latency = int(rng.uniform(person["latency"] - 0.04, person["latency"] + 0.04) * fps) \
-                        if not moving else int(0.1 * fps)
+                    latency = catch_up if moving[t] else react
                 if t - error_since >= latency:
-                    velocity = step / dt if moving else np.zeros(2)
+                    velocity = steps[t] / dt if moving[t] else np.zeros(2)
                     end = tgt + velocity * float(saccade_duration(amp))
                     amp = float(np.linalg.norm(end - g))
                     dur = float(saccade_duration(amp))
                     n = max(dur * fps, 1.0)
-                    active = (t, g.copy(), end, n)
                     records.append((t, amp, dur, 1.875 * amp / dur))
                     if amp > free:
                         h_goal = h + share * (amp - free) / amp * (end - h)
                     if rng.random() < (0.9 if amp > 33 else 0.15 if amp > 15 else 0.0):
                         evoked.append(t)
                     error_since = None
+                    active = (t, g.copy(), end, n) if n > 1.0 else None
                     g = g + (end - g) * _min_jerk(1.0 / n)
                     saccade[t] = True
             else:
                 error_since = None
-                if moving:  # smooth pursuit: follow the target's motion with gain 0.9 plus slow correction
-                    g = g + 0.9 * step + 0.05 * err
+                if pursued is not None:  # smooth pursuit: the target's motion of `lag` frames ago, gain 0.9, + slow correction
+                    g = g + 0.9 * pursued + 0.05 * err
                     if np.linalg.norm(tgt - h_goal) > free:
-                        h_goal = h_goal + 0.5 * step
+                        h_goal = h_goal + 0.5 * pursued
         b, b_vel = _spring(b, b_vel, b_goal, 0.35, dt)
         h_goal = np.clip(h_goal, [b[0] - HEAD_LIMITS_DEG[0], -HEAD_LIMITS_DEG[1]],
                          [b[0] + HEAD_LIMITS_DEG[0], HEAD_LIMITS_DEG[1]])
