@@ -145,7 +145,8 @@ def _device_figures(artifact: Path, device: torch.device, max_dogs: int, ticks: 
     with torch.inference_mode():
         t = paired_times([lambda: net_s(xs), lambda: net_s.coefficients(xns)], 15, sync)
     out["crowd_net_ms"], out["crowd_gate_ms"] = (float(v) for v in np.median(t, axis=0) * 1e3)
-    out["tick_500_ms"] = tick_cost(500) * 1e3
+    out["tick_500_dogs"] = min(GOAL_CROWD, max_dogs)
+    out["tick_500_ms"] = tick_cost(out["tick_500_dogs"]) * 1e3
     return out
 
 
@@ -177,7 +178,7 @@ def print_figures(dev: str, r: dict[str, Any], threads: int, artifact: str) -> N
           f"[goal >= {GOAL_CROWD}: {met(c >= GOAL_CROWD)}]")
     print(f"  at {max(1, c)} dogs: network {r['crowd_net_ms']:.2f} ms, gating {r['crowd_gate_ms']:.2f} ms "
           f"({r['crowd_gate_ms'] / r['crowd_net_ms']:.0%} of the network)")
-    print(f"  500 dogs: {r['tick_500_ms']:.2f} ms per tick ({r['tick_500_ms'] / (TICK_BUDGET_S * 1e3):.2f} x the budget)")
+    print(f"  {r['tick_500_dogs']} dogs: {r['tick_500_ms']:.2f} ms per tick ({r['tick_500_ms'] / (TICK_BUDGET_S * 1e3):.2f} x the budget)")
 
 
 def run(max_dogs: int = 2048, ticks: int = 1000) -> dict[str, Any]:
