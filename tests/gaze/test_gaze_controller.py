@@ -115,8 +115,9 @@ def test_reset_by_index_starts_only_that_character_afresh():
     np.testing.assert_allclose(after[-1]["gaze_direction"][1], ref[-1]["gaze_direction"][1], atol=1e-5)
 
 
-def test_bad_targets_hold_the_gaze_and_never_give_nan():
-    ctl = npp.make("gaze", 2, device="cpu")
+@pytest.mark.parametrize("engine", ["native", "torch"])
+def test_bad_targets_hold_the_gaze_and_never_give_nan(engine):
+    ctl = npp.make("gaze", 2, device="cpu", engine=engine)
     good = np.stack([at_angle(20) - [0.3, 0, 0], at_angle(20) + [0.3, 0, 0]])
     ticks(ctl, good, 60)
     held = ticks(ctl, good, 1, start=60)[-1]["gaze_direction"]
@@ -142,3 +143,44 @@ def test_an_artifact_for_another_controller_is_refused():
 def test_the_checker_passes():
     report = check_controller("gaze", raise_on_error=False)
     assert not report.failed, report.failed
+
+
+class ChestBody:
+    """A body of hips and a chest only (`Spine1`, or `chest` when named so): no neck, no head."""
+
+    name = "chestbody"
+    api_version = npp.PLUGIN_API_VERSION
+    description = "test body without a head"
+    inputs = ()
+    outputs = ()
+
+    def __init__(self, chest: str = "Spine1") -> None:
+        self.skeleton = npp.Skeleton(("Hips", chest), np.array([-1, 0]), np.array([[0.0, 1.0, 0.0], [0.0, 0.3, 0.0]]))
+        self.batch_size, self.device = 1, torch.device("cpu")
+        self.pose = npp.PoseBatch.rest(self.skeleton, 1)
+
+    def reset(self, indices=None):
+        pass
+
+    def step(self, inputs):
+        return self.pose
+
+
+def test_a_body_without_a_head_gets_the_layers_own_neck_and_head():
+    rt = npp.Runtime()
+    g = rt.spawn(ChestBody(), layers=["gaze"], inputs=target([0.8, 1.6, 2.0]))
+    assert g.skeleton.names[2:5] == ("Neck", "Neck1", "Head")
+    for _ in rt.run(90):
+        assert torch.isfinite(g.pose.local_rotations).all()
+    assert math.degrees(g.pose.extras["gaze_error"][0, 0]) < SETTLED_BOUND_DEG
+
+
+def test_a_body_without_the_chest_the_layer_hangs_from_is_refused_by_name():
+    with pytest.raises(npp.InputError, match=r"layer 'gaze': its root joint 'Spine1' is not in the body's skeleton"):
+        npp.Runtime().spawn(ChestBody("Torso"), layers=["gaze"], inputs=target([0.8, 1.6, 2.0]))
+
+
+def test_a_gaze_target_of_the_wrong_shape_is_a_clear_error():
+    ctl = npp.make("gaze", 2, device="cpu")
+    with pytest.raises(npp.InputError, match=r"gaze_target of shape \(3,\), expected \(2, 3\)"):
+        ctl.step(TickInputs(1 / 60, 0, 0.0, {"gaze_target": torch.zeros(3)}))
