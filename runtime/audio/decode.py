@@ -3,6 +3,9 @@
     clip = load_audio("song.ogg")              # mono, 22050 Hz
     speakers = clip.resampled(44100)           # the same music at the sound device's rate
 
+Files longer than `STREAM_SECONDS` are not decoded whole: `load_audio` returns a `StreamedClip`
+(`neuropuppet.audio.stream`) that decodes and resamples the blocks asked for, with a bounded cache.
+
 Decoding is libsndfile's (through soundfile: WAV, AIFF, FLAC, OGG Vorbis/Opus, MP3 and the other formats
 `soundfile.available_formats()` lists); resampling is soxr's (linear phase, so the clip stays aligned in
 time at any rate). Every way a file can be unusable (missing, empty, truncated, damaged, not audio, a
@@ -22,7 +25,10 @@ import numpy as np
 from ..errors import AudioError
 
 DEFAULT_SAMPLE_RATE = 22050
-_BLOCK_FRAMES = 1 << 16
+_BLOCK_FRAMES = 57 * 1152
+"""Frames per decoder read: a whole number of MP3 frames. libsndfile 1.2's MP3 decoder returns different
+(glitched, up to 0.6 off) samples for some read sizes (e.g. 4096, 16384, 65536 frames on a 44.1 kHz tone);
+reads of 57 x 1152 frames match a single whole-file read and ffmpeg's decode."""
 _MP3_FRAME = {True: 1152, False: 576}
 """Samples per MPEG layer III frame (MPEG-1 at 32 kHz and up, MPEG-2/2.5 below): an MP3's declared length
 may count up to one frame of encoder padding that does not decode."""
@@ -49,6 +55,16 @@ class AudioClip:
     def frames(self) -> int:
         return len(self.samples)
 
+    def read(self, start: int, stop: int) -> np.ndarray:
+        """Samples [start, stop) (indices at `sample_rate`, clamped to the clip): a read-only view."""
+        start = min(max(int(start), 0), len(self.samples))
+        return self.samples[start:max(start, min(int(stop), len(self.samples)))]
+
+    def blocks(self, size: int = _BLOCK_FRAMES):
+        """Yield the samples in consecutive read-only blocks of `size` (the last one shorter)."""
+        for i in range(0, len(self.samples), size):
+            yield self.samples[i:i + size]
+
     def resampled(self, rate: int) -> "AudioClip":
         """The same clip at `rate` Hz (itself when already there)."""
         rate = _check_rate(rate)
@@ -57,12 +73,42 @@ class AudioClip:
         return replace(self, samples=_resample(self.samples, self.sample_rate, rate), sample_rate=rate)
 
 
-def load_audio(path: str | Path, sample_rate: int | None = DEFAULT_SAMPLE_RATE) -> AudioClip:
-    """Decode `path` to a mono clip at `sample_rate` Hz (None: the file's own rate)."""
-    import soundfile as sf
+STREAM_SECONDS = 20 * 60.0
+"""`load_audio` streams files longer than this (decoded whole, 20 minutes of mono float32 at 44.1 kHz are
+~210 MB); shorter ones are decoded into memory."""
 
+
+def load_audio(path: str | Path, sample_rate: int | None = DEFAULT_SAMPLE_RATE, *,
+               stream: bool | None = None) -> "AudioClip | StreamedClip":
+    """Decode `path` to a mono clip at `sample_rate` Hz (None: the file's own rate).
+
+    stream: None (default) streams files longer than `STREAM_SECONDS` (a `StreamedClip`: decoded and
+    resampled block by block on demand, a bounded cache in memory) and decodes shorter ones whole (an
+    `AudioClip`); True / False force either. Both offer `sample_rate`, `frames`, `duration`, `path`,
+    `channels`, `read(i0, i1)`, `blocks()`, `resampled(rate)` and slicing of `samples`.
+    """
     path = Path(path)
     rate = None if sample_rate is None else _check_rate(sample_rate)
+    f = open_sound_file(path)
+    if stream is None:
+        stream = f.frames / f.samplerate > STREAM_SECONDS
+    if stream:
+        f.close()
+        from .stream import StreamedClip
+        return StreamedClip(path, rate)
+    with f:
+        declared, file_rate, channels = f.frames, int(f.samplerate), int(f.channels)
+        parts = list(mono_blocks(f, path))
+        mono = np.concatenate(parts) if parts else np.empty(0, np.float32)
+        check_complete(path, f, declared, len(mono))
+    clip = AudioClip(_read_only(mono), file_rate, path, channels)
+    return clip if rate is None else clip.resampled(rate)
+
+
+def open_sound_file(path: Path):
+    """The open `soundfile.SoundFile` of `path`, its header checked (AudioError naming what is wrong)."""
+    import soundfile as sf
+
     _check_readable(path)
     try:
         f = sf.SoundFile(str(path))
@@ -70,28 +116,25 @@ def load_audio(path: str | Path, sample_rate: int | None = DEFAULT_SAMPLE_RATE) 
         raise AudioError(_open_failure(path, e.error_string)) from None
     except (RuntimeError, TypeError, ValueError) as e:  # soundfile's own checks on odd headers
         raise AudioError(f"{path}: cannot be decoded ({e})") from None
-    with f:
-        declared, file_rate, channels = f.frames, int(f.samplerate), int(f.channels)
-        if declared <= 0:
-            raise AudioError(f"{path}: holds no audio (0 frames: an empty recording, or a file cut short)")
-        if file_rate <= 0 or channels <= 0:
-            raise AudioError(f"{path}: damaged header ({file_rate} Hz, {channels} channels)")
-        mono = _read_mono(f, path)
-        _check_complete(path, f, declared, len(mono))
-    clip = AudioClip(_read_only(mono), file_rate, path, channels)
-    return clip if rate is None else clip.resampled(rate)
+    if f.frames <= 0:
+        f.close()
+        raise AudioError(f"{path}: holds no audio (0 frames: an empty recording, or a file cut short)")
+    if f.samplerate <= 0 or f.channels <= 0:
+        f.close()
+        raise AudioError(f"{path}: damaged header ({f.samplerate} Hz, {f.channels} channels)")
+    return f
 
 
-def _read_mono(f, path: Path) -> np.ndarray:
-    """Every frame of the open file, mixed down to mono block by block (never a stereo copy of the whole file,
-    never an allocation sized by a header that may be damaged)."""
+def mono_blocks(f, path: Path, block_frames: int = _BLOCK_FRAMES):
+    """Yield the open file's frames from its current position on, mixed down to mono float32 blocks (never a
+    stereo copy of the whole file, never an allocation sized by a header that may be damaged). A decoder
+    failure or a non-finite sample raises AudioError naming the time."""
     import soundfile as sf
 
     rate, declared = f.samplerate, f.frames
-    block = np.empty((_BLOCK_FRAMES, f.channels), np.float32)
+    block = np.empty((block_frames, f.channels), np.float32)
     mixdown = np.full(f.channels, 1.0 / f.channels, np.float32)     # a matrix product: far faster than mean(axis=1)
-    parts: list[np.ndarray] = []
-    done = 0
+    done = f.tell()
     while True:
         try:
             got = f.read(out=block)
@@ -100,17 +143,16 @@ def _read_mono(f, path: Path) -> np.ndarray:
                              f"{min(done + len(block), declared) / rate:.1f} s of {declared / rate:.1f} s "
                              f"({e.error_string.strip()})") from None
         if len(got) == 0:
-            break
-        parts.append(got @ mixdown if f.channels > 1 else got[:, 0].copy())
+            return
+        mono = got @ mixdown if f.channels > 1 else got[:, 0].copy()
+        if not np.isfinite(mono).all():
+            bad = done + int(np.argmin(np.isfinite(mono)))
+            raise AudioError(f"{path}: damaged: non-finite samples (NaN or infinity) from {bad / rate:.2f} s")
         done += len(got)
-    mono = np.concatenate(parts) if parts else np.empty(0, np.float32)
-    if not np.isfinite(mono).all():
-        bad = int(np.argmin(np.isfinite(mono)))
-        raise AudioError(f"{path}: damaged: non-finite samples (NaN or infinity) from {bad / rate:.2f} s")
-    return mono
+        yield mono
 
 
-def _check_complete(path: Path, f, declared: int, decoded: int) -> None:
+def check_complete(path: Path, f, declared: int, decoded: int) -> None:
     """A file that decodes to less than its header declares is truncated (or damaged)."""
     if decoded == 0:
         raise AudioError(f"{path}: holds no decodable audio (its header declares {declared} frames)")
@@ -118,9 +160,15 @@ def _check_complete(path: Path, f, declared: int, decoded: int) -> None:
     if decoded + slack < declared:
         raise AudioError(f"{path}: truncated or damaged: its header declares {declared / f.samplerate:.2f} s "
                          f"but only {decoded / f.samplerate:.2f} s decode")
+    check_container(path, f)
+
+
+def check_container(path: Path, f) -> None:
+    """The checks that need no decoding: an Ogg stream that ends with its last page, a WAV data chunk as long
+    as its header says (AudioError otherwise)."""
     if f.format == "OGG" and not _ogg_ends_cleanly(path):
         raise AudioError(f"{path}: truncated or damaged: the Ogg stream does not end with its last page "
-                         f"({decoded / f.samplerate:.2f} s decode)")
+                         f"({f.frames / f.samplerate:.2f} s decode)")
     # WAV family: libsndfile shrinks the frame count to the data present and notes the header's claim
     m = re.search(r"^data\s*:\s*(\d+)\s*\(should be (\d+)\)", f.extra_info, re.MULTILINE)
     if m:
@@ -128,7 +176,7 @@ def _check_complete(path: Path, f, declared: int, decoded: int) -> None:
         streamed = claimed in (0, 0xFFFFFFFF, 0x7FFFFFFF)  # writers that could not seek back to fill it in
         if claimed > present and not streamed:
             raise AudioError(f"{path}: truncated: its header declares {claimed} bytes of samples but the file "
-                             f"holds {present} ({decoded / f.samplerate:.2f} s)")
+                             f"holds {present} ({f.frames / f.samplerate:.2f} s)")
 
 
 def _ogg_ends_cleanly(path: Path) -> bool:
@@ -225,4 +273,5 @@ def _check_rate(rate: int) -> int:
     return int(rate)
 
 
-__all__ = ["AudioClip", "load_audio", "DEFAULT_SAMPLE_RATE"]
+__all__ = ["AudioClip", "load_audio", "DEFAULT_SAMPLE_RATE", "STREAM_SECONDS", "open_sound_file", "mono_blocks",
+           "check_complete", "check_container"]

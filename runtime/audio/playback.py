@@ -204,7 +204,9 @@ def _write_temp_wav(clip: AudioClip) -> Path:
     fd, name = tempfile.mkstemp(prefix="neuropuppet-audio-", suffix=".wav")
     os.close(fd)
     try:
-        sf.write(name, np.clip(clip.samples, -1.0, 1.0), clip.sample_rate, subtype="PCM_16")
+        with sf.SoundFile(name, "w", clip.sample_rate, 1, subtype="PCM_16") as out:
+            for block in clip.blocks():                  # block by block: a streamed clip is never whole in memory
+                out.write(np.clip(block, -1.0, 1.0))
     except Exception as e:
         Path(name).unlink(missing_ok=True)
         raise AudioError(f"{clip.path}: cannot write the playback buffer to {name} ({e})") from None

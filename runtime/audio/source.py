@@ -5,6 +5,7 @@ import math
 
 from ..ports import AudioBlock, TickInputs
 from .decode import AudioClip
+from .stream import StreamedClip
 
 _EPSILON_SAMPLES = 1e-6
 """Sample index of time t is floor(t * rate + epsilon): ticks whose times are sums of dt in floating point
@@ -14,7 +15,8 @@ still tile the clip exactly (tick k's end index is tick k+1's start index)."""
 class AudioSource:
     """Sets `inputs["audio"]` to the `AudioBlock` of simulation time [inputs.time, inputs.time + inputs.dt).
 
-    The block's samples are a read-only view into the clip (no copy). It depends on `inputs.time` and
+    The block's samples are read-only: a view into an `AudioClip` (no copy), or a span of a `StreamedClip`
+    (decoded on demand, see `neuropuppet.audio.stream`). It depends on `inputs.time` and
     `inputs.dt` only, so headless, render and windowed runs hand a controller the same samples for the
     same tick. Before 0 s the block is empty; at the end of the clip it is cut short and `ended` is set;
     past the end it is empty and `ended`.
@@ -22,15 +24,15 @@ class AudioSource:
 
     provides = ("audio",)
 
-    def __init__(self, clip: AudioClip) -> None:
+    def __init__(self, clip: AudioClip | StreamedClip) -> None:
         self.clip = clip
 
     def block(self, start: float, end: float) -> AudioBlock:
         """The clip's samples of [start, end) seconds."""
-        samples, rate = self.clip.samples, self.clip.sample_rate
-        i0 = min(max(0, self._index(start)), len(samples))
-        i1 = min(max(i0, self._index(end)), len(samples))
-        return AudioBlock(samples[i0:i1], rate, start, end, ended=self._index(end) >= len(samples))
+        clip = self.clip
+        i0 = min(max(0, self._index(start)), clip.frames)
+        i1 = min(max(i0, self._index(end)), clip.frames)
+        return AudioBlock(clip.read(i0, i1), clip.sample_rate, start, end, ended=self._index(end) >= clip.frames)
 
     def sample(self, inputs: TickInputs) -> None:
         inputs.set("audio", self.block(inputs.time, inputs.time + inputs.dt))
