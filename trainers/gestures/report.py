@@ -13,6 +13,11 @@ kinematics (the data's hips and legs for both), giving world positions of the up
                  per clip the mean over the labelled music beats b of exp(-d_b^2 / (2 0.05^2)), d_b the
                  distance (s) to the nearest motion beat (Bailando/AIST++'s form); mean over clips
 Clips without labelled beats are left out of beat alignment.
+
+Long run: the held-out clips' features laid end to end and repeated to LONG_RUN_MINUTES, run from one
+zero state (one performer playing for ten minutes): finite everywhere, and the mean joint speed (m/s)
+and mean pose offset from the data's mean in the first and the last minute (drift or freezing shows as
+a last minute unlike the first).
 """
 from __future__ import annotations
 
@@ -26,6 +31,9 @@ from neuropuppet.motion.metrics import acceleration_jerk, ape, beat_alignment, m
 from neuropuppet.training import contiguous_runs, markdown_table
 
 from .dataset import GesturesDataset
+
+
+LONG_RUN_MINUTES = 10.0
 
 
 @torch.no_grad()
@@ -45,6 +53,22 @@ def _movement(clips: list[np.ndarray], beats: list[np.ndarray], fps: float) -> d
     return m
 
 
+def long_run(net: GesturesNet, ds: GesturesDataset, runs: list[np.ndarray], minutes: float = LONG_RUN_MINUTES
+             ) -> dict[str, Any]:
+    """The long-run check of the module docstring over the held-out `runs`."""
+    rows = np.concatenate(runs)
+    frames = int(minutes * 60 * ds.fps)
+    rows = np.resize(rows, frames)                           # repeated end to end
+    local = run_clip(net, ds.features[rows])
+    minute = int(60 * ds.fps)
+    out: dict[str, Any] = {"minutes": minutes, "finite": bool(np.isfinite(local).all())}
+    for name, part in (("first_minute", slice(0, minute)), ("last_minute", slice(frames - minute, frames))):
+        x = ds.positions(rows[part], local[part])
+        speed = np.linalg.norm(np.diff(x, axis=0), axis=-1).mean() * ds.fps
+        out[name] = {"speed": float(speed), "offset_from_mean": float(np.linalg.norm(x.mean(0) - ds.positions(rows[part]).mean(0), axis=-1).mean())}
+    return out
+
+
 def evaluate(net: GesturesNet, ds: GesturesDataset, held_out: np.ndarray, clips: int) -> dict[str, Any]:
     """Metrics over the first `clips` held-out clips (module docstring), network and ground truth."""
     runs = contiguous_runs(held_out, ds.clip)[:clips]
@@ -61,6 +85,7 @@ def evaluate(net: GesturesNet, ds: GesturesDataset, held_out: np.ndarray, clips:
         "clips": len(runs), "minutes": round(sum(len(r) for r in runs) / ds.fps / 60.0, 2), "finite": finite,
         "mse_cm2": mse(np.concatenate(pred) * 100.0, np.concatenate(true) * 100.0),
         "ape_m": error, "network": _movement(pred, beats, ds.fps), "ground_truth": _movement(true, beats, ds.fps),
+        "long_run": long_run(net, ds, runs),
     }
 
 
@@ -76,6 +101,11 @@ def quality_markdown(q: dict[str, Any]) -> str:
             ["jerk (m/s^3), mean / std", f"{n['jerk_mean']:.2f} / {n['jerk_std']:.2f}",
              f"{g['jerk_mean']:.2f} / {g['jerk_std']:.2f}"],
             ["beat alignment", f"{n['beat_alignment']:.3f}", f"{g['beat_alignment']:.3f}"]]
+    lr = q["long_run"]
+    first, last = lr["first_minute"], lr["last_minute"]
+    long = (f"\n\nLong run ({lr['minutes']:g} minutes of the held-out music end to end, one start): finite "
+            f"{lr['finite']}; mean joint speed {first['speed']:.3f} m/s in the first minute, {last['speed']:.3f} in the "
+            f"last; mean offset from the data's mean pose {first['offset_from_mean']:.3f} m / {last['offset_from_mean']:.3f} m.")
     return (f"Held-out: {q['clips']} clips, {q['minutes']} minutes, the network run on each from zero state "
             f"(finite everywhere: {q['finite']}). Positions: forward kinematics of the upper-body joints.\n\n"
-            + markdown_table({name: {"network": net, "ground truth": gt} for name, net, gt in rows}))
+            + markdown_table({name: {"network": net, "ground truth": gt} for name, net, gt in rows}) + long)
