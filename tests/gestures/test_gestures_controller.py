@@ -195,6 +195,20 @@ def test_play_music_headless(tiny, tmp_path):
     assert "60 ticks" in r.stdout and "gestures" in r.stdout
 
 
+def test_play_music_in_a_window_follows_the_music_clock(tiny, song):
+    """Under Xvfb with the dummy sound driver: the mixer's playback position is the clock."""
+    import shutil
+    if shutil.which("xvfb-run") is None:
+        pytest.skip("xvfb-run is not installed (apt install xvfb)")
+    r = subprocess.run(["xvfb-run", "-a", "-s", "-screen 0 640x480x24", sys.executable, "-m", "neuropuppet.cli", "play",
+                        "gestures", "--music", str(song), "--max-frames", "40", "--width", "320", "--height", "240",
+                        *model_args(tiny)], capture_output=True, text=True, timeout=300,
+                       env={**__import__("os").environ, "SDL_AUDIODRIVER": "dummy"})
+    assert r.returncode == 0, r.stderr[-2000:]
+    played = re.search(r"played (\d+) frames, (\d+) ticks", r.stdout)
+    assert played and int(played.group(2)) > 0, r.stdout
+
+
 def test_play_without_music_uses_the_shipped_clip(tiny):
     if GesturesController.default_audio() is None:
         pytest.skip("demos/music/piano_demo.ogg is not there yet")
