@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from neuropuppet.artifacts import sha256_of
 from neuropuppet.audio import load_audio
 from neuropuppet.audio.features import AudioFeatureSource, FeatureExtractor
 from neuropuppet.controllers.gestures.features import upper_body_joints
@@ -68,14 +69,6 @@ class GesturesDataset:
         return world[:, self.joint_index]
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def nominal_fps(fps: float) -> float:
     """The whole frame rate a BVH's rounded frame time stands for (0.016667 s -> 60), else `fps`: the
     runtime ticks at exactly 1/60 s, and the features must be computed on the same ticks."""
@@ -88,7 +81,7 @@ def clip_features(wav: Path, frames: int, fps: float, cache: Path | None = None)
     and the extractor's description; read from / written to `cache` when given."""
     extractor = FeatureExtractor(1.0 / fps)
     info = extractor.describe()
-    key = hashlib.sha256(json.dumps({"wav": _sha256(wav), "frames": int(frames), "info": info,
+    key = hashlib.sha256(json.dumps({"wav": sha256_of(wav), "frames": int(frames), "info": info,
                                      "version": FEATURE_CACHE_VERSION}, sort_keys=True).encode()).hexdigest()
     path = cache / f"{wav.stem}_{key[:16]}.npy" if cache is not None else None
     if path is not None and path.is_file():
