@@ -19,9 +19,9 @@ def add_runtime_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--layers", metavar="NAME[:P][,NAME[:P]]",
                    help="layers over the body (e.g. lookat,beatnod:1): each owns some joints and writes them over the "
                         "body's pose; two writing one joint need different priorities P (the higher on top)")
-    p.add_argument("--target", choices=("auto", "circle", "camera", "pointer", "path"), default="auto",
-                   help="what a gaze_target input follows (default: the mouse pointer in a window, else a point "
-                        "circling the character)")
+    p.add_argument("--target", choices=("auto", "script", "circle", "camera", "pointer", "path"), default="auto",
+                   help="what a gaze_target input follows (default: the mouse pointer in a window, else the gaze "
+                        "script around the character: fixations, jumps, slow and fast pursuit, near and far)")
     p.add_argument("--music", "--audio", dest="audio", metavar="FILE",
                    help="music for the stacks that listen (inputs 'audio', 'audio_features'; WAV, OGG, FLAC, MP3, "
                         "any rate, mono or stereo): played through the sound device in a window (its playback is the "
@@ -73,7 +73,9 @@ def parse_layers(text: str | None) -> list:
 def target_config(kind: str, windowed: bool) -> dict:
     """The gaze-target source `--target` asks for (see neuropuppet.input.registry)."""
     if kind == "auto":
-        kind = "pointer" if windowed else "circle"
+        kind = "pointer" if windowed else "script"
+    if kind == "script":
+        return {"kind": "script", "around": "self"}
     if kind == "circle":
         return {"kind": "circle", "around": "self", "radius": 2.0, "period": 7.0}
     if kind == "path":

@@ -7,6 +7,8 @@ Built-in kinds:
   replay              an input recording: {file: rec.npz}
   circle              a point circling {center, radius, height, period, bob} or {around: GROUP or self}
   path                a point moving along {points: [[x, y, z], ...], speed, loop}
+  script              the headless gaze script around each character ({around: self}): fixations, jumps,
+                      slow and fast pursuit, near and far (neuropuppet.input.scripted_target)
   camera              the camera (look at the player)
   pointer             the point under the mouse (window), else a circle around the character
   head                another character's joint: {of: GROUP, joint: Head, index: 0}
@@ -79,6 +81,16 @@ def _circle(input_name: str, ctx: SourceContext, around: str | None = None, **p:
     return src
 
 
+def _script(input_name: str, ctx: SourceContext, around: str | None = "self") -> InputSource:
+    from .scripted_target import ScriptedGazeTarget
+    src = ScriptedGazeTarget(name=input_name)
+    if around == "self":
+        ctx.later.append(lambda g: setattr(src, "around", g))
+    elif around is not None:
+        src.around = _group(ctx, around, f"script target around {around!r}")
+    return src
+
+
 def _path(input_name: str, ctx: SourceContext, **p: Any) -> InputSource:
     from .targets import PathTarget
     return PathTarget(name=input_name, **p)
@@ -124,7 +136,7 @@ def _audio_features(input_name: str, ctx: SourceContext, file: str | None = None
 
 BUILT_IN: dict[str, Callable[..., InputSource]] = {
     "gamepad": _live, "keyboard": _live, "pattern": _pattern, "none": _none, "replay": _replay, "circle": _circle,
-    "path": _path, "camera": _camera, "pointer": _pointer, "mouse": _pointer, "head": _head,
+    "path": _path, "script": _script, "camera": _camera, "pointer": _pointer, "mouse": _pointer, "head": _head,
     "constant": _constant, "audio": _audio, "audio_features": _audio_features,
 }
 
