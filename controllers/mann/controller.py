@@ -39,7 +39,7 @@ class MANNController:
     description: ClassVar[str] = "Mode-adaptive neural network quadruped (gamepad): gaits and actions by gating 8 experts"
     inputs: ClassVar[tuple[InputSpec, ...]] = (GAMEPAD, CAMERA_YAW, TERRAIN)
     outputs: ClassVar[tuple[OutputSpec, ...]] = (
-        OutputSpec("contacts", (4,), "paw contacts LF, RF, LH, RH", joints=("LeftHand", "RightHand", "LeftFoot", "RightFoot"),
+        OutputSpec("contacts", (4,), "paw contacts LF, RF, LH, RH", joints=("LeftHandPaw", "RightHandPaw", "LeftFootPaw", "RightFootPaw"),
                    range=(0.0, 1.0)),
         OutputSpec("expert_weights", (NUM_EXPERTS,), "the gating network's coefficients of the 8 experts",
                    range=(0.0, 1.0)),

@@ -4,7 +4,7 @@ The trainer's dataset, the network (its gating input columns), the tick and the 
 G = number of gait/action columns (the config's `gaits`, e.g. the quadruped generator's idle, walk,
 pace, trot, canter, sit, stand, jump), F = number of feet (4 paws), J = joints.
 
-Input x (504 for 27 joints, G = 8), in the frame of the previous root (hips on the ground, facing +Z):
+Input x (564 for 31 joints, G = 9), in the frame of the previous root (hips on the ground, facing +Z):
   traj_pos    [12, 2]   trajectory x, z at frames -60, -50, ..., +50 (6 past, now, 5 future)
   traj_dir    [12, 2]   facing x, z
   traj_vel    [12, 2]   root velocity x, z (m/s)
@@ -14,7 +14,7 @@ Input x (504 for 27 joints, G = 8), in the frame of the previous root (hips on t
   joint_fwd   [J, 3]    each joint's world rotation applied to +Z (forward axis)
   joint_up    [J, 3]    ... applied to +Y (up axis)
   joint_vel   [J, 3]    joint velocities (m/s)
-Output y (367 for 27 joints, F = 4):
+Output y (415 for 31 joints, F = 4):
   root_update [3]       dx, d-yaw (radians), dz this frame, in the previous root frame
   contacts    [F]       foot contacts in 0..1 (the config's feet order)
   future_pos  [6, 2]    trajectory x, z at frames +10, ..., +60 in the new root frame

@@ -170,9 +170,9 @@ def standstill_start(controller: Any, push: float = 0.5, seconds: float = 6.0) -
 def measure_ground_truth(gaits: Sequence[str] = MOVING_GAITS, clips: int = 6, seconds: float = 60.0,
                          seed: int = 1000) -> dict[str, Any]:
     """Figures per gait of generated clips (module docstring), averaged over stretches weighted by length."""
-    from neuropuppet.motion.synth.quadruped import GAIT_NAMES, LEGS, _LEG_JOINTS, generate_clip, quadruped_skeleton
+    from neuropuppet.motion.synth.quadruped import GAIT_NAMES, LEGS, PAW_JOINTS, generate_clip, quadruped_skeleton
     sk = quadruped_skeleton()
-    feet = [sk.index(_LEG_JOINTS[leg][2]) for leg in LEGS]
+    feet = [sk.index(PAW_JOINTS[leg]) for leg in LEGS]
     stretches: dict[str, list[tuple[int, dict[str, Any]]]] = {g: [] for g in gaits}
     for k in range(clips):
         pos, rot, labels = generate_clip(np.random.default_rng(seed + k), int(seconds * FPS), int(FPS))

@@ -71,7 +71,7 @@ def test_export_equals_eager(tiny_run):
         y0, c0 = model(x)
         y1, c1 = art.module(x)
     assert torch.allclose(y0, y1, atol=1e-5) and torch.allclose(c0, c1, atol=1e-6)
-    assert art.metadata.extra["feet"] == ["LeftHand", "RightHand", "LeftFoot", "RightFoot"]
+    assert art.metadata.extra["feet"] == ["LeftHandPaw", "RightHandPaw", "LeftFootPaw", "RightFootPaw"]
 
 
 def test_short_training_lowers_validation_loss(tiny_run):

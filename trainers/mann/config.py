@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from neuropuppet.training import TrainingConfig
 
 QUADRUPED_GAITS = ("idle", "walk", "pace", "trot", "canter", "sit", "stand", "jump", "lie")  # the generator's labels
-QUADRUPED_FEET = ("LeftHand", "RightHand", "LeftFoot", "RightFoot")   # LF, RF, LH, RH paws
+QUADRUPED_FEET = ("LeftHandPaw", "RightHandPaw", "LeftFootPaw", "RightFootPaw")   # LF, RF, LH, RH paws (ground points)
 
 
 @dataclass

@@ -3,6 +3,9 @@ beside the generator's ground truth, each item-5 goal met or missed (`neuropuppe
 from __future__ import annotations
 
 import copy
+import shlex
+import sys
+from pathlib import Path
 from typing import Any
 
 from neuropuppet.controllers.mann import quality
@@ -20,5 +23,12 @@ def evaluate(model: Any, ds: Any, split: Any, cfg: Any) -> dict[str, Any]:
     return quality.evaluate(controller_for(model, ds), seconds=cfg.report_seconds + 2.0)
 
 
+def command_line() -> str:
+    """The command that is running (as typed, `neuropuppet ...` when run through the console script)."""
+    head = "neuropuppet" if Path(sys.argv[0]).name == "neuropuppet" else shlex.join([Path(sys.executable).name, sys.argv[0]])
+    return shlex.join([head, *sys.argv[1:]])
+
+
 def quality_markdown(result: dict[str, Any]) -> str:
-    return quality.markdown(result) if result else ""
+    made = f"Trained by: `{command_line()}` (from the repository root).\n\n"
+    return made + (quality.markdown(result) if result else "")

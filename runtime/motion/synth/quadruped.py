@@ -1,8 +1,9 @@
 """Procedural dog-like quadruped locomotion on flat ground, with the footfall pattern of each gait.
 
 What it models
-  * A 27-joint skeleton: pelvis, three spine joints, two neck joints, head and jaw, three tail
-    joints, four legs of four segments (scapula/hip, upper, lower, metacarpal/metatarsal).
+  * A 31-joint skeleton: pelvis, three spine joints, two neck joints, head and jaw, three tail
+    joints, four legs of four segments (scapula/hip, upper, lower, metacarpal/metatarsal) and a paw
+    joint at the ground end of each (the contact joints: PAW_JOINTS).
   * Gaits and actions (label order): idle, walk, pace, trot, canter, sit, stand (rear up on the hind
     legs), jump, lie (down on the belly, front paws stretched forward, and up again), switching
     every 2-5 s (still ones 1.5-3.5 s, jump 1 s; often a still one then a moving one: starts from rest)
@@ -55,28 +56,33 @@ _J: list[tuple[str, str | None, tuple[float, float, float]]] = [
     ("Jaw", "Head", (0, -0.04, 0.06)),
     ("LeftScapula", "Spine2", (0.08, -0.03, 0.02)), ("LeftArm", "LeftScapula", (0, -0.07, 0)),
     ("LeftForeArm", "LeftArm", (0, -UPPER, 0)), ("LeftHand", "LeftForeArm", (0, -LOWER, 0)),
+    ("LeftHandPaw", "LeftHand", (0, -META, 0)),
     ("RightScapula", "Spine2", (-0.08, -0.03, 0.02)), ("RightArm", "RightScapula", (0, -0.07, 0)),
     ("RightForeArm", "RightArm", (0, -UPPER, 0)), ("RightHand", "RightForeArm", (0, -LOWER, 0)),
+    ("RightHandPaw", "RightHand", (0, -META, 0)),
     ("Tail", "Hips", (0, 0.02, -0.08)), ("Tail1", "Tail", (0, 0, -0.1)), ("Tail2", "Tail1", (0, 0, -0.1)),
     ("LeftHip", "Hips", (0.08, -0.03, -0.02)), ("LeftUpLeg", "LeftHip", (0, -0.07, 0)),
     ("LeftLeg", "LeftUpLeg", (0, -UPPER, 0)), ("LeftFoot", "LeftLeg", (0, -LOWER, 0)),
+    ("LeftFootPaw", "LeftFoot", (0, -META, 0)),
     ("RightHip", "Hips", (-0.08, -0.03, -0.02)), ("RightUpLeg", "RightHip", (0, -0.07, 0)),
     ("RightLeg", "RightUpLeg", (0, -UPPER, 0)), ("RightFoot", "RightLeg", (0, -LOWER, 0)),
+    ("RightFootPaw", "RightFoot", (0, -META, 0)),
 ]
 _LEG_JOINTS = {"LF": ("LeftArm", "LeftForeArm", "LeftHand"), "RF": ("RightArm", "RightForeArm", "RightHand"),
                "LH": ("LeftUpLeg", "LeftLeg", "LeftFoot"), "RH": ("RightUpLeg", "RightLeg", "RightFoot")}
+PAW_JOINTS = {"LF": "LeftHandPaw", "RF": "RightHandPaw", "LH": "LeftFootPaw", "RH": "RightFootPaw"}
+"""The joint at the ground point of each paw (the contact joints, in LEGS order)."""
 
 
 def quadruped_skeleton() -> Skeleton:
-    """The 27-joint dog skeleton (metres, ~0.55 m at the withers, facing +Z, legs straight down).
+    """The 31-joint dog skeleton (metres, ~0.55 m at the withers, facing +Z, legs straight down).
 
     Joints are in depth-first order, the order a BVH file lists them.
     """
     names = [n for n, _, _ in _J]
     parents = [-1 if p is None else names.index(p) for _, p, _ in _J]
     ends = {names.index(n): np.array(o, np.float32) for n, o in [
-        ("Jaw", (0, 0, 0.1)), ("Tail2", (0, 0, -0.1)), ("LeftHand", (0, -META, 0.03)),
-        ("RightHand", (0, -META, 0.03)), ("LeftFoot", (0, -META, 0.03)), ("RightFoot", (0, -META, 0.03))]}
+        ("Jaw", (0, 0, 0.1)), ("Tail2", (0, 0, -0.1))] + [(paw, (0, -PAW, 0.04)) for paw in PAW_JOINTS.values()]}
     return Skeleton(tuple(names), np.array(parents), np.array([o for _, _, o in _J], np.float32), ends)
 
 
@@ -108,7 +114,8 @@ _I = {n: i for i, n in enumerate(GAIT_NAMES)}
 # common, walk is in half of the runs (the 4-beat walk and starting to walk need the most data)
 _GAIT_RUNS = [tuple(_I[n] for n in run) for run in (
     ("idle", "walk"), ("idle", "walk"), ("idle", "trot"), ("idle", "pace"), ("sit", "walk"), ("stand", "walk"),
-    ("lie", "walk"), ("walk",), ("walk", "trot"), ("trot", "canter"), ("pace",), ("canter",), ("jump",), ("trot",))]
+    ("lie", "walk"), ("walk",), ("walk", "trot"), ("trot", "canter"), ("pace",), ("canter",), ("walk", "canter"),
+    ("jump",), ("trot",))]
 STILL_SECONDS, MOVE_SECONDS = (1.5, 3.5), (2.0, 5.0)
 START_PHASE = 0.0           # where the phase settles (radians) while the dog stands still
 PHASE_SETTLE = 4.0          # 1/s: how fast it settles there
