@@ -259,20 +259,24 @@ def _piano_tone(pitch: float, velocity: float, held: float, tb: Timbre, rng: np.
     tau = float(np.clip(tb.decay * 2.2 * (f0 / 110.0) ** -0.55, 0.25, 8.0))
     release = 0.09
     m = int((held + 5 * release) * sample_rate)
-    t = np.arange(m) / sample_rate
+    t = (np.arange(m) / sample_rate).astype(np.float32)
     ks = np.arange(1, 16)
     freqs = ks * f0 * np.sqrt(1 + tb.inharmonicity * ks ** 2)
-    keep = freqs < 0.45 * sample_rate
-    ks, freqs = ks[keep], freqs[keep]
     bright = min(tb.brightness * (0.65 + 0.6 * velocity), 0.92)
     amps = bright ** (ks - 1) / np.sqrt(ks)
+    keep = (freqs < 0.45 * sample_rate) & (amps > 1e-3)
+    ks, freqs, amps = ks[keep], freqs[keep], amps[keep]
     taus = tau / (1 + 0.6 * (ks - 1))
-    partials = np.sin(2 * np.pi * np.outer(freqs, t)) * np.exp(-np.outer(1 / taus, t))
-    tone = amps @ partials
-    tone *= 0.75 + 0.25 * np.exp(-t / 0.08)                           # the first strike stands out
-    tone *= np.minimum(t / 0.003, 1.0)
-    tone *= np.where(t < held, 1.0, np.exp(-(t - held) / release))
+    tone = np.zeros(m, np.float32)
+    for f, a, decay in zip(freqs, amps, taus):
+        n = min(m, int(8 * decay * sample_rate) + 1)            # to exp(-8): below 16-bit resolution
+        phase = 2 * np.pi * f / sample_rate * np.arange(n)                 # wrapped in float64: exact phase
+        phase = (phase - 2 * np.pi * np.floor(phase / (2 * np.pi))).astype(np.float32)
+        tone[:n] += np.float32(a) * np.sin(phase) * np.exp(t[:n] * np.float32(-1 / decay))
+    tone *= 0.75 + 0.25 * np.exp(-t / np.float32(0.08))                 # the first strike stands out
+    tone *= np.minimum(t / np.float32(0.003), 1.0)
+    tone *= np.where(t < held, np.float32(1.0), np.exp(-(t - np.float32(held)) / np.float32(release)))
     burst = min(int(0.012 * sample_rate), m)
     noise = rng.standard_normal(burst) * np.exp(-np.arange(burst) / (0.003 * sample_rate))
     tone[:burst] += 0.25 * tb.hammer * np.convolve(noise, np.ones(4) / 4, mode="same")
-    return tone * velocity ** 1.5 / max(float(np.sum(amps)), 1e-9) * 1.6
+    return tone * (velocity ** 1.5 / max(float(np.sum(amps)), 1e-9) * 1.6)
