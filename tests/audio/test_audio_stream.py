@@ -151,3 +151,25 @@ def test_memory_stays_bounded_on_a_long_file(tmp_path):
     whole_mb = 22050 * seconds * 4 / 2 ** 20                            # the 22050 Hz clip alone: ~50 MB
     assert peaks["stream"] < 20, peaks
     assert peaks["whole"] > whole_mb, peaks
+
+
+def test_music_features_are_the_same_streamed(tmp_path, monkeypatch):
+    """The causal features of a streamed clip equal those of the decoded one, through a jump back in time."""
+    import torch
+    from neuropuppet.audio.features import AudioFeatureSource
+    from neuropuppet.ports import TickInputs
+
+    monkeypatch.setattr(stream, "CACHE_CHUNKS", 1)
+    path = write_tone(tmp_path / "t.flac", rate=44100, channels=2, seconds=5.0, onset=0.3)
+    rows = []
+    for clip in _pair(path):
+        source = AudioFeatureSource(clip)
+        inputs = TickInputs(1 / 60, values={"audio_features": torch.zeros(1, source.width)})
+        got = []
+        for k in list(range(200)) + list(range(20, 60)) + list(range(250, 290)):      # forward, back, jump ahead
+            inputs.tick, inputs.time = k, k / 60
+            source.sample(inputs)
+            got.append(inputs["audio_features"][0].numpy().copy())
+        rows.append(np.array(got))
+    assert np.isfinite(rows[0]).all()
+    np.testing.assert_allclose(rows[0], rows[1], atol=1e-3, rtol=1e-3)
