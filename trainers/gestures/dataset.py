@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,6 @@ class GesturesDataset:
     fps: float
     feature_info: dict[str, Any]  # FeatureExtractor.describe(): dt, settings, layout
     keyboard: dict[str, Any] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def joint_index(self) -> np.ndarray:
