@@ -12,7 +12,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     dsub = p.add_subparsers(dest="data_command", metavar="ACTION", required=True)
     s = dsub.add_parser("synth", help="write deterministic synthetic motion (BVH + labels) to a folder",
                         description="Write seeded synthetic clips as BVH files with sidecar labels "
-                                    "(biped: + terrain height fields; music: + WAV).")
+                                    "(biped: + terrain height fields; music and piano: + WAV; piano: + notes, beats and keyboard geometry in the labels).")
     s.add_argument("kind", choices=KINDS)
     s.add_argument("--out", type=Path, required=True, help="output folder")
     s.add_argument("--minutes", type=float, default=2.0, help="total minutes of motion (default 2)")
