@@ -183,13 +183,7 @@ def gaze_kernel(target, world_p, world_r, base_lp, base_lr, dt,
                 recurrent.gru_step(src, n_in, h[layer, ci], wt_ih[layer], wt_hh[layer], b_ih[layer], b_hh[layer],
                                    gi, gh, h[layer, ci])
             n_in = hidden
-        top = h[layers - 1, ci]
-        for r in range(y_size):
-            y[r] = out_b[r]
-        for k in range(hidden):
-            hk = top[k]
-            for r in range(y_size):
-                y[r] += out_wt[k, r] * hk
+        recurrent.gate_sums(h[layers - 1, ci], hidden, out_wt, out_b, y)      # the linear read-out
         for k in range(6):
             angle[k] = y[k] * y_std[k] + y_mean[k]
         head_yaw, head_pitch = _clamp_or_zero(angle[0], head_lim[0]), _clamp_or_zero(angle[1], head_lim[1])
