@@ -1,8 +1,9 @@
 """README pictures of the shipped dog, one per gait and action:
 `python -m neuropuppet.controllers.mann.pictures [--out docs/img] [--artifact PATH]`.
 
-Per picture it writes a scripted pad recording (from standstill: the gait's selector with the stick up, or
-the action's button with the stick released; the jump from a trot) and renders its last frame with
+Per picture it writes a scripted pad recording (from standstill: the gait's selector with the stick to the
+right, so the follow camera sees the dog side-on; the actions after 1.5 s of walking right, with the stick
+released; the jump from a trot) and renders its last frame with
 `neuropuppet render mann --input REC --seconds S --out OUT/mann_<name>.png` (offscreen, EGL).
 """
 from __future__ import annotations
@@ -25,18 +26,22 @@ PICTURES = (("walk", 5.0), ("pace", 5.0), ("trot", 5.0), ("canter", 5.0), ("sit"
             ("lie", 3.0), ("jump", 2.0))
 """(gait or action, seconds of it); the jump is pictured 0.35 s after A is pressed during a trot."""
 JUMP_AT = 0.35
+SIDE = (1.0, 0.0)
+"""The stick of the moving gaits: to the right of the camera, which shows the dog from its side."""
 
 
 def recording(ctrl: MANNController, name: str, seconds: float) -> np.ndarray:
     """Pads [T, 1, 21] of one picture's script."""
     table = ctrl.table
     if name == "jump":
-        lead = gait_pad(table, table.moving).expand(int(seconds * FPS), 21)
-        hop = gait_pad(table, "jump").expand(int(JUMP_AT * FPS), 21)
+        lead = gait_pad(table, table.moving, SIDE).expand(int(seconds * FPS), 21)
+        hop = gait_pad(table, "jump", SIDE).expand(int(JUMP_AT * FPS), 21)
         pads = np.concatenate([lead.numpy(), hop.numpy()])
-    else:
-        stick = (0.0, 1.0) if name in ("walk", "pace", "trot", "canter") else (0.0, 0.0)
-        pads = gait_pad(table, name, stick).expand(int(seconds * FPS), 21).numpy()
+    elif name in ("walk", "pace", "trot", "canter"):
+        pads = gait_pad(table, name, SIDE).expand(int(seconds * FPS), 21).numpy()
+    else:                                   # turn side-on first: walk right for 1.5 s, then the action in place
+        turn = gait_pad(table, "walk", SIDE).expand(int(1.5 * FPS), 21)
+        pads = np.concatenate([turn.numpy(), gait_pad(table, name, (0.0, 0.0)).expand(int(seconds * FPS), 21).numpy()])
     rest = np.zeros((int(FPS), 21), np.float32)
     return np.concatenate([rest, pads])[:, None].astype(np.float32)
 

@@ -244,10 +244,10 @@ GOALS = {"offset_error": 0.1, "speed_ratio": 0.15, "skating_ratio": 1.5, "headin
 """Issue 10 item 5: footfall offsets within 0.1 cycle, speed within 15 %, skating <= 1.5x, heading < 10 deg."""
 
 
-def evaluate(controller: Any, seconds: float = 6.0) -> dict[str, Any]:
+def evaluate(controller: Any, seconds: float = 6.0, truth_clips: int = 6) -> dict[str, Any]:
     """Everything the report and the CLI print: figures of the raw network and with the foot lock, the ground
-    truth, their comparisons, and the start from standstill."""
-    truth = measure_ground_truth()
+    truth (`truth_clips` generated minutes), their comparisons, and the start from standstill."""
+    truth = measure_ground_truth(clips=truth_clips)
     raw = measure_model(controller, seconds=seconds)
     locked = measure_model(controller, seconds=seconds, foot_lock=True)
     return {"model": raw, "foot_lock": locked, "ground_truth": truth, "comparison": compare(raw, truth),
