@@ -134,7 +134,7 @@ def gaze_kernel(target, world_p, world_r, base_lp, base_lr, dt,
     y_size = out_b.shape[0]
     dt32 = np.float32(dt)
     blink_seconds = np.float32(blink_close + blink_open)
-    chest, ch0, ch1, ch2 = joints[0], joints[1], joints[2], joints[3]
+    chest, ch0, ch2 = joints[0], joints[1], joints[3]
     x = np.empty(wt_ih.shape[1], np.float32)
     gi = np.empty(gates, np.float32)
     gh = np.empty(gates, np.float32)

@@ -67,7 +67,8 @@ class ScriptedGazeTarget(_PointSource):
         w, x, qy, z = pose.root_rotation.detach().cpu().double().numpy()[:n].T
         heading = np.arctan2(2 * (x * z + w * qy), 1 - 2 * (x * x + qy * qy))
         c, s = np.cos(heading), np.sin(heading)
-        return root + np.stack([c * local[0] + s * local[2], np.full_like(c, local[1]), -s * local[0] + c * local[2]], -1)
+        return root + np.stack([c * local[0] + s * local[2], np.full_like(c, local[1]),
+                                -s * local[0] + c * local[2]], -1)
 
 
 __all__ = ["LOOP_SECONDS", "SCRIPT", "ScriptedGazeTarget", "script_angles"]

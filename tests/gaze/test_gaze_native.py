@@ -61,7 +61,8 @@ def test_native_equals_torch_as_a_layer_on_a_walking_body(lod):
         rt = npp.Runtime()
         g = rt.spawn("pfnn", count=2, input=demo_input(),
                      layers=[{"name": "gaze", "options": {"engine": engine, "lod": lod}}],
-                     inputs={"gaze_target": FunctionInput("gaze_target", lambda t: np.array([2 * np.sin(t), 1.5, 3.0]))})
+                     inputs={"gaze_target": FunctionInput("gaze_target",
+                                                          lambda t: np.array([2 * np.sin(t), 1.5, 3.0]))})
         groups.append((rt, g))
     for _ in range(120):
         for rt, _g in groups:
@@ -89,8 +90,8 @@ def test_the_stack_kernels_equal_its_torch_path(monkeypatch):
             if i == 10:
                 layer.fade_to(0.3, seconds=0.5)
             rt.tick()
-            out.append(np.concatenate([g.pose.local_rotations.numpy().ravel(), layer.below.world_positions.numpy().ravel(),
-                                       layer.weight.numpy()]))
+            out.append(np.concatenate([g.pose.local_rotations.numpy().ravel(),
+                                       layer.below.world_positions.numpy().ravel(), layer.weight.numpy()]))
         monkeypatch.undo()
         return out
     fast, ref = run(True), run(False)
