@@ -4,7 +4,7 @@
 
 Writes a tone WAV of MINUTES into a temporary folder (~10.6 MB a minute), then in two fresh processes reads
 it tick by tick (60 ticks/s at 22050 Hz) with `load_audio(stream=True)` and `stream=False`, and prints each
-one's peak RSS (ru_maxrss) beside what the imports alone took.
+one's peak RSS (VmHWM) beside what the imports alone took.
 """
 from __future__ import annotations
 
@@ -17,16 +17,18 @@ from pathlib import Path
 import numpy as np
 
 _READER = """
-import json, resource, sys, time
+import json, sys, time
 from neuropuppet.audio import AudioSource, load_audio
-r0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def peak():   # VmHWM (kB): this process's own peak (ru_maxrss keeps the forking parent's across exec)
+    return int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1])
+r0 = peak()
 t0 = time.perf_counter()
 clip = load_audio(sys.argv[1], stream=sys.argv[2] == "stream")
 src, total, k, ended = AudioSource(clip), 0, 0, False
 while not ended:
     b = src.block(k / 60, (k + 1) / 60)
     total, k, ended = total + len(b.samples), k + 1, b.ended
-print(json.dumps([type(clip).__name__, r0 / 1024, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+print(json.dumps([type(clip).__name__, r0 / 1024, peak() / 1024,
                   total, time.perf_counter() - t0]))
 """
 
