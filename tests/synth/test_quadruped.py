@@ -22,7 +22,7 @@ def clips(tmp_path_factory):
 
 def test_skeleton_shape():
     skel = quadruped_skeleton()
-    assert 25 <= skel.num_joints <= 29
+    assert 25 <= skel.num_joints <= 31
     for leg in LEGS:
         chain = _LEG_JOINTS[leg]
         assert skel.parents[skel.index(chain[1])] == skel.index(chain[0])
@@ -69,10 +69,13 @@ def test_paws_planted_and_all_down_when_still(clips):
             down = labels["contacts"][1:, k] & labels["contacts"][:-1, k]
             speed = np.linalg.norm(np.diff(paw[:, [0, 2]], axis=0), axis=1) * motion.fps
             assert speed[down].mean() < 0.005 and np.percentile(speed[down], 99) < 0.01
-        still = labels["gait"][:, [GAIT_NAMES.index(g) for g in ("idle", "sit", "stand")]].sum(1) > 0.999
+        # one still pose (idle, sit, lie: between them the paws step to their new places)
+        still = labels["gait"][:, [GAIT_NAMES.index(g) for g in ("idle", "sit", "lie")]].max(1) > 0.999
         still &= labels["speed"] < 0.01
         settled = np.convolve(still, np.ones(18), mode="full")[:len(still)] >= 18  # still for 0.3 s
         assert settled.any() and labels["contacts"][settled].all()
+        rear = labels["gait"][:, GAIT_NAMES.index("stand")] > 0.999         # stand = reared up on the hind paws
+        assert labels["contacts"][rear][:, 2:].all() and not labels["contacts"][rear][:, :2].any()
         jump = labels["gait"][:, GAIT_NAMES.index("jump")] > 0.999
         if jump.any():
             assert not labels["contacts"][jump].all(axis=1).any(), "a jump has flight frames"
