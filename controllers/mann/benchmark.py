@@ -51,14 +51,13 @@ def _artifact_path(tmp: Path) -> Path:
     if default is not None:
         return default
     from neuropuppet.motion.synth.quadruped import GAIT_NAMES, quadruped_skeleton
+    from neuropuppet.trainers.mann.config import QUADRUPED_FEET as feet
 
     from .export import export_mann
     from .features import MANNFeatures
     sk = quadruped_skeleton()
-    feet = ("LeftHand", "RightHand", "LeftFoot", "RightFoot")
     f = MANNFeatures.build(sk.num_joints, tuple(GAIT_NAMES), tuple(sk.index(n) for n in feet))
-    gate = [f.x.start("traj_speed")] + list(range(f.x.start("traj_gait"), f.x.start("traj_gait") + len(GAIT_NAMES)))
-    net = MANN(f.x_size, f.y_size, gate, hidden=512)
+    net = MANN(f.x_size, f.y_size, f.gate_columns(), hidden=512)
     rest = np.zeros((sk.num_joints, 12), np.float32)
     rest[:, 5], rest[:, 7] = 1.0, 1.0
     return export_mann(net, sk, tmp / "mann.pt", gaits=GAIT_NAMES, feet=feet, rest_joints=rest,
