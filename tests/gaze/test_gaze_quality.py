@@ -1,9 +1,9 @@
 """Item 5 measurements on the scripted targets, the shipped gaze beside the ground truth (`pytest -s` prints them;
 `python -m neuropuppet.controllers.gaze.quality --minutes 10` adds lookat, the LOD network and the long run).
 
-Bounds: the issue's goals where the shipped network meets them (settled error, eye range, head share, vergence,
-the main sequence from 20 degrees); the blink rate with a margin for the short script's few blinks; the goals it
-misses (movement-onset latency, small saccades' speed) as an expected failure that names the measured figures.
+Bounds: the issue's goals (settled error, eye range, latency, head share, vergence); the main sequence within 25 %
+(the shipped network holds 17 %); the blink rate with a margin for the short script's ~15 blinks (the 10-minute
+run's figures are in the README).
 """
 from __future__ import annotations
 
@@ -37,29 +37,20 @@ def test_head_share_grows_with_the_shift_and_eyes_verge(table):
     assert g["vergence_near_deg"] > g["vergence_far_deg"] + 5
 
 
-def test_the_main_saccade_comes_at_the_humans_time_on_the_main_sequence(table):
+def test_saccades_start_after_a_human_latency_on_the_main_sequence(table):
     g, gt = table["gaze"], table["ground_truth"]
-    assert abs(g["peak_at_ms"] - gt["peak_at_ms"]) <= 50          # the fast part after the reaction time
-    ratios = g["main_sequence"]
-    assert all(0.75 < ratios[a] < 1.25 for a in (20, 30, 45, 60)), ratios
-    assert g["peak_velocity"][60] > 2 * g["peak_velocity"][10]
-
-
-@pytest.mark.xfail(reason="known miss (README, gaze): the shipped network creeps toward a new target at 30-70 deg/s "
-                          "(~3 deg in the first 100 ms) before its main saccade, so the onset reads ~17 ms; "
-                          "and saccades under 20 deg are smeared (a third of the ground truth's peak speed)",
-                   strict=False)
-def test_movement_starts_after_a_human_latency_and_small_saccades_are_fast(table):
-    g = table["gaze"]
     assert 150 <= g["latency_ms"] <= 300
-    assert g["early_move_deg"] < 1.0
-    assert all(0.8 < g["main_sequence"][a] < 1.2 for a in (5, 10))
+    assert abs(g["peak_at_ms"] - gt["peak_at_ms"]) <= 50
+    assert g["early_move_deg"] < 2.0                 # no lurch toward the target before the reaction time
+    ratios = g["main_sequence"]
+    assert all(0.75 < r < 1.25 for r in ratios.values()), ratios
+    assert g["peak_velocity"][60] > 1.5 * g["peak_velocity"][10]
 
 
 def test_blinks_near_the_ground_truths_rate_and_more_on_large_shifts(table):
     g, gt = table["gaze"], table["ground_truth"]
     assert 0.5 * gt["blinks_per_minute"] < g["blinks_per_minute"] < 2 * gt["blinks_per_minute"]
-    assert g["blink_after_large"] > g["blink_after_small"]
+    assert g["blink_after_large"] > g["blink_after_small"] + 0.3
 
 
 def test_the_ground_truth_reacts_after_its_latency_and_follows_the_main_sequence():
