@@ -23,7 +23,8 @@ Outputs: `props` (`neuropuppet.props`): the keyboard, its body and the bench (`p
 artifact's `neuropuppet.keyboard.Keyboard`), shown alone, hidden as a layer.
 Options: spacing (metres between performers side by side, default the keyboard's width + 0.4); engine
 ("auto": on the CPU up to NATIVE_MAX_BATCH performers the compiled tick of native.py, which must
-reproduce the artifact's forward on a probe, else TorchScript; "torch"; "native").
+reproduce the artifact's forward on a probe; larger CPU groups "batched": the artifact's batched LSTM
+with the 6D -> quaternion step compiled; else TorchScript; "torch"; "native").
 The network was trained at 60 ticks per second (the features' dt); other tick rates are refused.
 """
 from __future__ import annotations
@@ -47,7 +48,7 @@ from neuropuppet.nn import RecurrentState
 from neuropuppet.ports import InputSpec, OutputSpec, audio_features
 from neuropuppet.props import props_output
 
-from .native import NativeTick
+from .native import BatchedTick, NativeTick
 from .piano import piano_props
 
 log = logging.getLogger(__name__)
@@ -90,7 +91,8 @@ class GesturesController:
     def __init__(self, network: Any, *, skeleton: Skeleton, joints: Sequence[str], rest_root: Sequence[float],
                  rest_rotations: np.ndarray, hidden: int, layers: int, feature_width: int,
                  keyboard: Keyboard = DEFAULT_KEYBOARD, batch_size: int = 1, device: torch.device | str = "cpu",
-                 spacing: float | None = None, native: NativeTick | None = None) -> None:
+                 spacing: float | None = None, native: NativeTick | None = None,
+                 batched: BatchedTick | None = None) -> None:
         if batch_size < 1:
             raise InputError(f"gestures: batch_size must be at least 1, got {batch_size}")
         missing = [j for j in joints if j not in skeleton.names]
@@ -115,7 +117,8 @@ class GesturesController:
         self._written_slice = slice(written[0], written[0] + len(written)) if contiguous else None
         self._on_cpu = self.device.type == "cpu"
         self.native = native if self._on_cpu else None
-        self.engine = "native" if self.native is not None else "torch"
+        self.batched = batched if self._on_cpu and self.native is None else None
+        self.engine = "native" if self.native is not None else "batched" if self.batched is not None else "torch"
         self._written_np = np.asarray(written, np.int64)
         rest_q = torch.from_numpy(rest / np.linalg.norm(rest, axis=-1, keepdims=True)).to(dev)
         self._rest_q = rest_q.expand(n, -1, -1).contiguous()               # [N, J, 4] the seated base pose
@@ -182,9 +185,11 @@ class GesturesController:
             if native is None and engine == "native":
                 raise ArtifactError(f"{where}: the native tick does not reproduce this artifact's network; use "
                                     f"engine='torch'")
+        batched = BatchedTick.build(artifact.module, width) if dev.type == "cpu" and native is None \
+            and engine == "auto" else None
         return cls(artifact.module, skeleton=skeleton, joints=joints, rest_root=rest_root,
                    rest_rotations=rest_rotations, hidden=hidden, layers=layers, feature_width=width,
-                   keyboard=keyboard, batch_size=batch_size, device=dev, native=native, **options)
+                   keyboard=keyboard, batch_size=batch_size, device=dev, native=native, batched=batched, **options)
 
     def place(self, positions: torch.Tensor | np.ndarray, yaw: torch.Tensor | np.ndarray | None = None) -> None:
         """Seat the performers at world (x, z) positions [N, 2] (and headings [N], radians; 0 faces +Z)."""
@@ -218,6 +223,8 @@ class GesturesController:
                              f"{1.0 / inputs.dt:g} (use tick_rate={TICK_RATE:g})")
         if self.native is not None:
             return self._step_native(inputs)
+        if self.batched is not None:
+            return self._step_batched(inputs)
         x = self._usable_features(inputs["audio_features"])
         rotations, h, c = self.network(x, self.recurrent.h, self.recurrent.c)
         self.recurrent.h.copy_(h)
@@ -250,6 +257,21 @@ class GesturesController:
             pose.local_rotations = below.local_rotations.clone()
         self.native(x.numpy(), self._held.numpy(), self.recurrent.h.numpy(), self.recurrent.c.numpy(),
                     self._written_np, pose.local_rotations.numpy())
+        pose.extras["props"] = self._shown if below is None else self._hidden
+        return pose
+
+    def _step_batched(self, inputs: TickInputs) -> PoseBatch:
+        """Large CPU groups: the batched LSTM in TorchScript, the 6D -> quaternion step compiled (native.py)."""
+        x = self._usable_features(inputs["audio_features"])
+        below = inputs.get("pose_below")
+        pose = self._pose
+        if below is not None:
+            pose.root_position, pose.root_rotation = below.root_position, below.root_rotation
+            pose.local_positions = below.local_positions
+            pose.local_rotations = below.local_rotations.clone()
+        h, c = self.batched(x, self.recurrent.h, self.recurrent.c, self._written_np, pose.local_rotations.numpy())
+        self.recurrent.h.copy_(h)
+        self.recurrent.c.copy_(c)
         pose.extras["props"] = self._shown if below is None else self._hidden
         return pose
 

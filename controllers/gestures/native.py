@@ -99,6 +99,59 @@ def gestures_tick(features, held, columns, phase_column, x_mean, x_std, clamp, w
                 rotations[n, written[j], m] = q[m]
 
 
+@_compiler.jit
+def sixd_rows_to_rotations(raw, y_mean, y_std, written, rotations, q):
+    """Normalised 6D outputs raw [N, J*6] -> denormalised -> unit quaternions into rotations[:, written]."""
+    n_chars, width = raw.shape
+    y = np.empty(width, np.float32)
+    for n in range(n_chars):
+        for k in range(width):
+            y[k] = raw[n, k]
+        nk.denormalise_finite(y, y_mean, y_std)
+        for j in range(written.shape[0]):
+            sixd_to_quat(y[6 * j:6 * j + 6], q)
+            for m in range(4):
+                rotations[n, written[j], m] = q[m]
+
+
+class BatchedTick:
+    """Large CPU groups: the artifact's own batched LSTM and read-out (TorchScript), then the 6D ->
+    quaternion conversion compiled (the artifact's conversion is most of a large batch's tick)."""
+
+    def __init__(self, module: Any) -> None:
+        state = module.state_dict()
+        self.module = module
+        self.y_mean = state["y_norm.mean"].detach().cpu().float().numpy()
+        self.y_std = state["y_norm.std"].detach().cpu().float().numpy()
+        self._q = np.zeros(4, np.float32)
+
+    def __call__(self, features: torch.Tensor, h: torch.Tensor, c: torch.Tensor, written: np.ndarray,
+                 rotations: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        m = self.module
+        y, h1, c1 = m.cell.step(m.inputs(features), h, c)
+        sixd_rows_to_rotations(m.out(y).numpy(), self.y_mean, self.y_std, written, rotations, self._q)
+        return h1, c1
+
+    @classmethod
+    def build(cls, module: Any, width: int, seed: int = 0) -> "BatchedTick | None":
+        """The batched tick, or None when the artifact's layout differs or it disagrees with its forward."""
+        try:
+            tick = cls(module)
+            g = torch.Generator().manual_seed(seed)
+            layers, hidden = int(module.cell.num_layers), int(module.cell.hidden_size)
+            h, c = torch.zeros(layers, 3, hidden), torch.zeros(layers, 3, hidden)
+            with torch.no_grad():
+                x = torch.randn(3, width, generator=g) * 2.0
+                want, wh, _ = module(x, h, c)
+                rot = np.zeros(tuple(want.shape), np.float32)
+                h1, _ = tick(x, h, c, np.arange(want.shape[1], dtype=np.int64), rot)
+            if np.allclose(rot, want.numpy(), atol=AGREEMENT) and torch.allclose(h1, wh, atol=AGREEMENT):
+                return tick
+        except Exception:
+            pass
+        return None
+
+
 class NativeTick:
     """The artifact's weights as kernel tables and the scratch of one tick (see module docstring)."""
 
@@ -157,4 +210,4 @@ class NativeTick:
         return tick
 
 
-__all__ = ["NativeTick", "gestures_tick", "sixd_to_quat"]
+__all__ = ["NativeTick", "BatchedTick", "gestures_tick", "sixd_to_quat", "sixd_rows_to_rotations"]

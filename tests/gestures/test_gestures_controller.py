@@ -287,6 +287,20 @@ def test_the_native_tick_equals_the_torchscript_tick(song):
     torch.testing.assert_close(native.controller.recurrent.h, torch_.controller.recurrent.h, atol=1e-4, rtol=0)
 
 
+def test_the_batched_cpu_tick_equals_the_torchscript_tick():
+    """CPU groups above 16: the artifact's batched LSTM with the compiled 6D -> quaternion step."""
+    if GesturesController.default_artifact() is None:
+        pytest.skip("no shipped gestures artifact")
+    a, b = npp.make("gestures", 20), npp.make("gestures", 20, engine="torch")
+    assert (a.engine, b.engine) == ("batched", "torch")
+    g = torch.Generator().manual_seed(0)
+    for k in range(20):
+        x = torch.randn(20, 28, generator=g)
+        torch.testing.assert_close(a.step(TickInputs(1 / 60, k, audio_features=x.clone())).local_rotations,
+                                   b.step(TickInputs(1 / 60, k, audio_features=x.clone())).local_rotations,
+                                   atol=1e-4, rtol=0)
+
+
 def test_another_network_layout_runs_in_torchscript(tiny):
     assert npp.make("gestures", 1, artifact=tiny).engine == "torch"
     with pytest.raises(npp.NeuropuppetError, match="native tick does not reproduce"):
