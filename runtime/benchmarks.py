@@ -17,8 +17,15 @@ from .runtime import Runtime
 
 
 def percentiles_us(samples: list[float] | np.ndarray) -> dict[str, float]:
+    """p50, p99 and mean of call times given in seconds, in microseconds."""
     a = np.asarray(samples) * 1e6
     return {"p50_us": float(np.percentile(a, 50)), "p99_us": float(np.percentile(a, 99)), "mean_us": float(a.mean())}
+
+
+def percentiles_ms(samples: list[float] | np.ndarray) -> dict[str, float]:
+    """p50 and p99 of call times given in seconds, in milliseconds."""
+    a = np.asarray(samples) * 1e3
+    return {"p50_ms": float(np.percentile(a, 50)), "p99_ms": float(np.percentile(a, 99))}
 
 
 def time_calls(fn: Callable[[], Any], n: int, warmup: int = 50) -> list[float]:

@@ -20,7 +20,7 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from neuropuppet.benchmarks import largest_count_within, time_calls
+from neuropuppet.benchmarks import largest_count_within, percentiles_ms, time_calls
 from neuropuppet.input.patterns import demo_input
 from neuropuppet.input.source import FunctionInput
 from neuropuppet.ports import TickInputs
@@ -29,11 +29,6 @@ TICK_BUDGET_S = 1.0 / 60.0
 GOAL_TICK_MS = 0.1
 GOAL_LOD_CROWD = 1000
 NETWORKS = (("lstm", False), ("lod", True))
-
-
-def _stats(samples: list[float]) -> dict[str, float]:
-    a = np.asarray(samples) * 1e3
-    return {"p50_ms": float(np.percentile(a, 50)), "p99_ms": float(np.percentile(a, 99))}
 
 
 def _target(n: int, t: float) -> np.ndarray:
@@ -101,12 +96,12 @@ def measure(ticks: int = 1000, max_characters: int = 8192) -> dict[str, Any]:
         kind = "gru" if c.recurrent.c.shape[-1] == 0 else "lstm"
         hidden = int(c.recurrent.h.shape[-1])
         fig: dict[str, Any] = {"cell": f"{kind.upper()}-{hidden}", "engine_1": c.engine}
-        fig["alone_1"] = _stats(time_calls(tick, ticks))
+        fig["alone_1"] = percentiles_ms(time_calls(tick, ticks))
         torch_tick, _ = alone_tick(1, lod, engine="torch")
-        fig["alone_1_torch_engine"] = _stats(time_calls(torch_tick, ticks // 4))
+        fig["alone_1_torch_engine"] = percentiles_ms(time_calls(torch_tick, ticks // 4))
         layer, _ = layer_tick(1, lod)
-        fig["layer_1"] = _stats(time_calls(layer, ticks))
-        fig["plain_cell_1"] = _stats(time_calls(cell_tick(1, kind, hidden), ticks))
+        fig["layer_1"] = percentiles_ms(time_calls(layer, ticks))
+        fig["plain_cell_1"] = percentiles_ms(time_calls(cell_tick(1, kind, hidden), ticks))
         base = fig["plain_cell_1"]["p50_ms"]
         fig["ratio_alone_1_to_cell"] = fig["alone_1"]["p50_ms"] / base
         fig["ratio_layer_1_to_cell"] = fig["layer_1"]["p50_ms"] / base

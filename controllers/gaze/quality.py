@@ -172,7 +172,6 @@ def measure(r: dict[str, np.ndarray], s: Script) -> dict[str, Any]:
         moved = abs(r["head"][min(f + FPS, len(err) - 1), 0] - r["head"][max(f - 1, 0), 0])
         share.setdefault(round(amp), []).append(float(moved / amp))
     vergence = r["eyes"][:, 1, 0] - r["eyes"][:, 0, 0]
-    minutes = len(err) / FPS / 60
     return {
         "settled_error_deg": float(np.median(err[settled])),
         "peak_velocity": {a: float(np.mean(v)) for a, v in sorted(peaks.items())},

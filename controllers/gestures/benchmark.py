@@ -17,7 +17,7 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -28,7 +28,7 @@ from neuropuppet.audio.features import AudioFeatureSource, FeatureExtractor
 from neuropuppet.audio.features_bench import bench_mix
 from neuropuppet.benchmarks import largest_count_within, percentiles_us, time_calls
 from neuropuppet.errors import ArtifactError
-from neuropuppet.ports import AudioBlock, TickInputs
+from neuropuppet.ports import AudioBlock
 from neuropuppet.runtime import Runtime
 
 from .controller import GesturesController

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from neuropuppet.artifacts import load_artifact, quiet_torchscript
-from neuropuppet.benchmarks import largest_count_within
+from neuropuppet.benchmarks import largest_count_within, percentiles_ms
 from neuropuppet.channels import GamepadState
 from neuropuppet.input.source import ScriptedGamepad
 from neuropuppet.nn import ELUMLP
@@ -39,10 +39,6 @@ TICK_BUDGET_S = 1.0 / 60.0
 GOAL_TICK_1_MS, GOAL_CROWD = 0.2, 500
 MATRIX_OPS = ("aten::addmm", "aten::mm", "aten::bmm", "aten::matmul", "aten::linear")
 BLEND_BATCHES = (1, 4, 16, 64, 256, 512)
-
-
-def _stats(seconds: np.ndarray) -> dict[str, float]:
-    return {"p50_ms": float(np.percentile(seconds, 50) * 1e3), "p99_ms": float(np.percentile(seconds, 99) * 1e3)}
 
 
 def _artifact_path(tmp: Path) -> Path:
@@ -116,8 +112,8 @@ def _device_figures(artifact: Path, device: torch.device, max_dogs: int, ticks: 
     with torch.inference_mode():
         t = paired_times([rt.tick, bare.tick, lambda: mlp(x_mlp), lambda: net_s(x_net),
                           lambda: net_s.coefficients(xn)], ticks, sync, warmup=20)
-    out["tick_1"], out["tick_1_no_foot_lock"], out["mlp_1"] = _stats(t[:, 0]), _stats(t[:, 1]), _stats(t[:, 2])
-    out["net_1"], out["gate_1"] = _stats(t[:, 3]), _stats(t[:, 4])
+    for column, name in enumerate(("tick_1", "tick_1_no_foot_lock", "mlp_1", "net_1", "gate_1")):
+        out[name] = percentiles_ms(t[:, column])
     out["foot_lock"] = with_lock
     out["hidden"] = int(net.motion.layers[0].out_features)
 

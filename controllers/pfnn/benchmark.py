@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from neuropuppet.artifacts import load_artifact
-from neuropuppet.benchmarks import largest_count_within
+from neuropuppet.benchmarks import largest_count_within, percentiles_ms
 from neuropuppet.channels import GAMEPAD_WIDTH, TickInputs
 from neuropuppet.errors import InputError
 from neuropuppet.modifiers import legs_from_contacts
@@ -49,10 +49,6 @@ def _times(fn: Callable[[], Any], n: int, warmup: int = 20, sync: Callable[[], N
         sync()
         out[i] = time.perf_counter() - t0
     return out
-
-
-def _stats(t: np.ndarray) -> dict[str, float]:
-    return {"p50_ms": float(np.percentile(t, 50) * 1e3), "p99_ms": float(np.percentile(t, 99) * 1e3)}
 
 
 def _artifact_path(tmp: Path) -> Path:
@@ -113,22 +109,22 @@ def _device_figures(art_path: Path, device: torch.device, max_characters: int, t
 
     out: dict[str, Any] = {}
     tick, c, locked = controller_tick(1)
-    out["tick_1"] = _stats(_times(tick, ticks, sync=sync))
+    out["tick_1"] = percentiles_ms(_times(tick, ticks, sync=sync))
     out["engine_1"] = c.engine
     out["foot_lock_1"] = locked
     tick, _, _ = controller_tick(1, foot_lock=False)
-    out["tick_1_no_foot_lock"] = _stats(_times(tick, ticks, sync=sync))
+    out["tick_1_no_foot_lock"] = percentiles_ms(_times(tick, ticks, sync=sync))
     tick, _, _ = controller_tick(1, engine="torch")
-    out["tick_1_torch_engine"] = _stats(_times(tick, ticks, sync=sync))
-    out["mlp_1"] = _stats(_times(mlp_call(1), ticks, sync=sync))
+    out["tick_1_torch_engine"] = percentiles_ms(_times(tick, ticks, sync=sync))
+    out["mlp_1"] = percentiles_ms(_times(mlp_call(1), ticks, sync=sync))
     for mode in ("exact", "nearest50", "linear10"):
         tick, _, _ = controller_tick(1, mode)
-        out[f"tick_1_{mode}"] = _stats(_times(tick, ticks // 2, sync=sync))
+        out[f"tick_1_{mode}"] = percentiles_ms(_times(tick, ticks // 2, sync=sync))
     x1, p1 = torch.randn(1, art.metadata.inputs["x"][1], device=device), torch.rand(1, device=device)
     with torch.inference_mode():
         for name in ("forward", "forward_nearest50", "forward_linear10"):
             fn = art.method(name)
-            out[f"net_1_{name}"] = _stats(_times(lambda: fn(x1, p1), ticks // 2, sync=sync))
+            out[f"net_1_{name}"] = percentiles_ms(_times(lambda: fn(x1, p1), ticks // 2, sync=sync))
 
     def tick_cost(n: int) -> float:
         f, _, _ = controller_tick(n)

@@ -19,10 +19,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import AudioError
+
+if TYPE_CHECKING:
+    from .stream import StreamedClip
 
 DEFAULT_SAMPLE_RATE = 22050
 _BLOCK_FRAMES = 57 * 1152

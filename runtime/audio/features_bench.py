@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ..benchmarks import percentiles_us
 from .features import FeatureExtractor
 
 RATE = 22050
@@ -51,11 +52,6 @@ def _blocks(samples: np.ndarray, dt: float, rate: int) -> list[np.ndarray]:
     return [samples[a:b] for a, b in zip(edges[:-1], edges[1:])]
 
 
-def _stats(seconds: list[float]) -> dict[str, float]:
-    a = np.asarray(seconds) * 1e6
-    return {"p50_us": float(np.percentile(a, 50)), "p99_us": float(np.percentile(a, 99)), "mean_us": float(a.mean())}
-
-
 def run(seconds: float = 20.0, dt: float = 1.0 / 60.0) -> dict[str, Any]:
     """Time every stage and whole ticks over `seconds` of generated music; print and return the figures."""
     extractor = FeatureExtractor(dt)
@@ -85,7 +81,7 @@ def run(seconds: float = 20.0, dt: float = 1.0 / 60.0) -> dict[str, Any]:
         spent = clock() - t0
         if i >= warm:
             times["all"].append(spent)
-    figures = {name: _stats(values) for name, values in times.items()}
+    figures = {name: percentiles_us(values) for name, values in times.items()}
     result = {"ticks": len(blocks) - warm, "dt": dt, "sample_rate": extractor.sample_rate, "width": extractor.width,
               "tempo_bpm": extractor.tempo, **figures}
     print(f"music features per tick: {result['ticks']} ticks at {1 / dt:.0f} Hz, {extractor.sample_rate} Hz audio, "

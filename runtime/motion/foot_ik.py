@@ -41,6 +41,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..kernels import KernelCompiler
+from ..kernels.quaternion import qconj as _qconj, qmul as _qmul, qrot as _qrot
 from ..terrain import HeightField
 from .skeleton import Skeleton
 
@@ -62,22 +63,7 @@ _P_ON, _P_OFF, _P_FADE, _P_GROUND, _P_EXT, _P_SLACK, _P_TELEPORT, _P_DRAG = rang
 
 
 # -- quaternion / vector scalar helpers (w, x, y, z tuples; LLVM inlines them) ------------------------
-
-@_compiler.jit
-def _qmul(a, b):
-    """Hamilton product a * b (rotate by b, then by a)."""
-    aw, ax, ay, az = a
-    bw, bx, by, bz = b
-    return (aw * bw - ax * bx - ay * by - az * bz,
-            aw * bx + ax * bw + ay * bz - az * by,
-            aw * by - ax * bz + ay * bw + az * bx,
-            aw * bz + ax * by - ay * bx + az * bw)
-
-
-@_compiler.jit
-def _qconj(q):
-    return (q[0], -q[1], -q[2], -q[3])
-
+# the Hamilton product, conjugate and rotation are the shared kernels' (neuropuppet.kernels.quaternion)
 
 @_compiler.jit
 def _qnormalize(q):
@@ -85,18 +71,6 @@ def _qnormalize(q):
     if not n > 1e-12:
         return (1.0, 0.0, 0.0, 0.0)
     return (q[0] / n, q[1] / n, q[2] / n, q[3] / n)
-
-
-@_compiler.jit
-def _qrot(q, v):
-    """Rotate vector v by unit quaternion q."""
-    w, x, y, z = q
-    tx = 2.0 * (y * v[2] - z * v[1])
-    ty = 2.0 * (z * v[0] - x * v[2])
-    tz = 2.0 * (x * v[1] - y * v[0])
-    return (v[0] + w * tx + y * tz - z * ty,
-            v[1] + w * ty + z * tx - x * tz,
-            v[2] + w * tz + x * ty - y * tx)
 
 
 @_compiler.jit

@@ -210,8 +210,7 @@ def test_play_music_in_a_window_follows_the_music_clock(tiny, song):
 
 
 def test_play_without_music_uses_the_shipped_clip(tiny):
-    if GesturesController.default_audio() is None:
-        pytest.skip("demos/music/piano_demo.ogg is not there yet")
+    assert GesturesController.default_audio() is not None, "demos/music/piano_demo.ogg is missing"
     r = cli("play", "gestures", "--headless", "--seconds", "0.5", *model_args(tiny))
     assert r.returncode == 0, r.stderr[-2000:]
 
@@ -274,8 +273,7 @@ def test_the_renderer_draws_the_piano(tiny, song):
 
 def test_the_native_tick_equals_the_torchscript_tick(song):
     """Small CPU groups run native.py; it must give the artifact's own poses (and state) tick by tick."""
-    if GesturesController.default_artifact() is None:
-        pytest.skip("no shipped gestures artifact")
+    assert GesturesController.default_artifact() is not None, "the shipped gestures artifact is missing"
     clip = load_audio(song)
     rt = npp.Runtime(tick_rate=60)
     rt.provide("audio_features", AudioFeatureSource(clip))
@@ -289,8 +287,7 @@ def test_the_native_tick_equals_the_torchscript_tick(song):
 
 def test_the_batched_cpu_tick_equals_the_torchscript_tick():
     """CPU groups above 16: the artifact's batched LSTM with the compiled 6D -> quaternion step."""
-    if GesturesController.default_artifact() is None:
-        pytest.skip("no shipped gestures artifact")
+    assert GesturesController.default_artifact() is not None, "the shipped gestures artifact is missing"
     a, b = npp.make("gestures", 20), npp.make("gestures", 20, engine="torch")
     assert (a.engine, b.engine) == ("batched", "torch")
     g = torch.Generator().manual_seed(0)

@@ -28,13 +28,11 @@ def tiny(tmp_path_factory) -> Path:
 
 
 def piano_trained() -> Path:
-    """The shipped artifact, when it was trained on the piano generator (it carries the keyboard)."""
+    """The shipped artifact, trained on the piano generator (it carries the keyboard)."""
     path = GesturesController.default_artifact()
-    if path is None:
-        pytest.skip("no shipped gestures artifact")
+    assert path is not None, "the shipped gestures artifact controllers/gestures/default/gestures.pt is missing"
     from neuropuppet.artifacts import read_metadata
-    if not read_metadata(path).extra.get("keyboard"):
-        pytest.skip("the shipped gestures artifact was not trained on the piano generator (no keyboard)")
+    assert read_metadata(path).extra.get("keyboard"), "the shipped gestures artifact carries no keyboard"
     return path
 
 
