@@ -114,6 +114,8 @@ def open_sound_file(path: Path):
     import soundfile as sf
 
     _check_readable(path)
+    if _sniff(path) == "text":     # refused before libsndfile/libmpg123 probe it (they print resync notes)
+        raise AudioError(f"{path}: not an audio file (it holds text)")
     try:
         f = sf.SoundFile(str(path))
     except sf.LibsndfileError as e:
