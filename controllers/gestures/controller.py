@@ -232,16 +232,9 @@ class GesturesController:
         if not self._all_finite(rotations):
             rotations = self._recover(rotations)
         below = inputs.get("pose_below")
-        pose = self._pose
-        if below is None:
-            self._write(pose.local_rotations, rotations)
-            pose.extras["props"] = self._shown
-            return pose
-        pose.root_position, pose.root_rotation = below.root_position, below.root_rotation
-        pose.local_positions = below.local_positions
-        pose.local_rotations = below.local_rotations.clone()
+        pose = self._pose if below is None else self._over(below)
         self._write(pose.local_rotations, rotations)
-        pose.extras["props"] = self._hidden
+        pose.extras["props"] = self._shown if below is None else self._hidden
         return pose
 
     def _step_native(self, inputs: TickInputs) -> PoseBatch:
@@ -250,11 +243,7 @@ class GesturesController:
         if x.shape != self._held.shape:
             raise InputError(f"gestures: audio_features is {list(x.shape)}, expected {list(self._held.shape)}")
         below = inputs.get("pose_below")
-        pose = self._pose
-        if below is not None:
-            pose.root_position, pose.root_rotation = below.root_position, below.root_rotation
-            pose.local_positions = below.local_positions
-            pose.local_rotations = below.local_rotations.clone()
+        pose = self._pose if below is None else self._over(below)
         self.native(x.numpy(), self._held.numpy(), self.recurrent.h.numpy(), self.recurrent.c.numpy(),
                     self._written_np, pose.local_rotations.numpy())
         pose.extras["props"] = self._shown if below is None else self._hidden
@@ -264,11 +253,7 @@ class GesturesController:
         """Large CPU groups: the batched LSTM in TorchScript, the 6D -> quaternion step compiled (native.py)."""
         x = self._usable_features(inputs["audio_features"])
         below = inputs.get("pose_below")
-        pose = self._pose
-        if below is not None:
-            pose.root_position, pose.root_rotation = below.root_position, below.root_rotation
-            pose.local_positions = below.local_positions
-            pose.local_rotations = below.local_rotations.clone()
+        pose = self._pose if below is None else self._over(below)
         h, c = self.batched(x, self.recurrent.h, self.recurrent.c, self._written_np, pose.local_rotations.numpy())
         self.recurrent.h.copy_(h)
         self.recurrent.c.copy_(c)
@@ -276,6 +261,14 @@ class GesturesController:
         return pose
 
     # -- helpers ---------------------------------------------------------------------------------
+    def _over(self, below: PoseBatch) -> PoseBatch:
+        """As a layer: the body's pose beneath, with rotations of its own for the network to write into."""
+        pose = self._pose
+        pose.root_position, pose.root_rotation = below.root_position, below.root_rotation
+        pose.local_positions = below.local_positions
+        pose.local_rotations = below.local_rotations.clone()
+        return pose
+
     def _usable_features(self, x: torch.Tensor) -> torch.Tensor:
         """x where a character's row is finite, else its last finite row (zeros before any)."""
         if self._all_finite(x):
