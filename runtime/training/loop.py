@@ -105,6 +105,8 @@ class TrainerBase:
     config_class: ClassVar[type] = TrainingConfig
     artifact_name: ClassVar[str] = "model.pt"   # in the work dir (and in ship_to)
     dataset_version: ClassVar[int] = 1          # bump when build_dataset's output changes for the same input
+    positive_keys: ClassVar[tuple[str, ...]] = ()       # config keys of yours that must be at least 1
+    non_negative_keys: ClassVar[tuple[str, ...]] = ()   # ... and that must not be negative
 
     def __init__(self, config: Any = None, *, workdir: Path | str) -> None:
         self.config = config if config is not None else self.config_class()
@@ -115,11 +117,12 @@ class TrainerBase:
     def check_config(self) -> None:
         """Raise ConfigError for bad values (extend it for your own keys, calling super())."""
         cfg = self.config
-        for key, low in (("batch_size", 1), ("epochs", 1), ("threads", 1), ("eval_every", 1),
-                         ("checkpoint_every", 1), ("max_steps", 0), ("patience", 0)):
+        lows = [("batch_size", 1), ("epochs", 1), ("threads", 1), ("eval_every", 1), ("checkpoint_every", 1),
+                ("max_steps", 0), ("patience", 0), *((key, 1) for key in self.positive_keys)]
+        for key, low in lows:
             if getattr(cfg, key) < low:
                 raise ConfigError(f"{self.name} config: {key} must be at least {low}, got {getattr(cfg, key)}")
-        for key in ("max_minutes", "grad_clip"):
+        for key in ("max_minutes", "grad_clip", *self.non_negative_keys):
             if getattr(cfg, key) < 0:
                 raise ConfigError(f"{self.name} config: {key} must not be negative, got {getattr(cfg, key)}")
         if not 0.0 < cfg.holdout < 1.0:

@@ -39,6 +39,8 @@ class GazeTrainer(TrainerBase):
     config_class: ClassVar[type] = GazeTrainConfig
     artifact_name: ClassVar[str] = "gaze.pt"
     dataset_version: ClassVar[int] = 2
+    positive_keys: ClassVar[tuple[str, ...]] = ("hidden", "layers", "window")
+    non_negative_keys: ClassVar[tuple[str, ...]] = ("input_noise", "blink_weight", "velocity_weight")
     config: GazeTrainConfig
 
     def check_config(self) -> None:
@@ -46,11 +48,6 @@ class GazeTrainer(TrainerBase):
         c = self.config
         if c.kind not in ("lstm", "gru"):
             raise ConfigError(f"gaze config: kind must be lstm or gru, got {c.kind!r}")
-        for key in ("hidden", "layers", "window"):
-            if getattr(c, key) < 1:
-                raise ConfigError(f"gaze config: {key} must be at least 1, got {getattr(c, key)}")
-        if c.input_noise < 0 or c.blink_weight < 0 or c.velocity_weight < 0:
-            raise ConfigError("gaze config: input_noise, blink_weight and velocity_weight must not be negative")
 
     # -- data ---------------------------------------------------------------------------------------
     def data_files(self) -> list[Path]:

@@ -59,18 +59,15 @@ class GesturesTrainer(TrainerBase):
     config_class: ClassVar[type] = GesturesTrainConfig
     artifact_name: ClassVar[str] = "gestures.pt"
     dataset_version: ClassVar[int] = 1
+    positive_keys: ClassVar[tuple[str, ...]] = ("hidden", "layers", "window")
+    non_negative_keys: ClassVar[tuple[str, ...]] = ("input_noise", "velocity_weight", "acceleration_weight",
+                                                    "weight_decay", "synth_minutes")
     config: GesturesTrainConfig
 
     def check_config(self) -> None:
         super().check_config()
         c = self.config
         self.groups = feature_groups(c.features)
-        for key in ("hidden", "layers", "window"):
-            if getattr(c, key) < 1:
-                raise ConfigError(f"gestures config: {key} must be at least 1, got {getattr(c, key)}")
-        for key in ("input_noise", "velocity_weight", "acceleration_weight", "weight_decay", "synth_minutes"):
-            if getattr(c, key) < 0:
-                raise ConfigError(f"gestures config: {key} must not be negative, got {getattr(c, key)}")
         if not 0 < c.lr_final <= 1:
             raise ConfigError(f"gestures config: lr_final must be in (0, 1], got {c.lr_final}")
 

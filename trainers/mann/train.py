@@ -32,14 +32,12 @@ class MANNTrainer(TrainerBase):
     controller: ClassVar[str] = "mann"
     config_class: ClassVar[type] = MANNTrainConfig
     artifact_name: ClassVar[str] = "mann.pt"
+    positive_keys: ClassVar[tuple[str, ...]] = ("hidden", "gate_hidden", "experts")
     config: MANNTrainConfig
 
     def check_config(self) -> None:
         super().check_config()
         cfg = self.config
-        for key in ("hidden", "gate_hidden", "experts"):
-            if getattr(cfg, key) < 1:
-                raise ConfigError(f"mann config: {key} must be at least 1, got {getattr(cfg, key)}")
         if not 0.0 < cfg.keep_prob <= 1.0:
             raise ConfigError(f"mann config: keep_prob must be in (0, 1], got {cfg.keep_prob}")
         if not cfg.feet:

@@ -34,12 +34,11 @@ class PFNNTrainer(TrainerBase):
     controller: ClassVar[str] = "pfnn"
     config_class: ClassVar[type] = PFNNTrainConfig
     artifact_name: ClassVar[str] = "pfnn.pt"
+    positive_keys: ClassVar[tuple[str, ...]] = ("hidden",)
     config: PFNNTrainConfig
 
     def check_config(self) -> None:
         super().check_config()
-        if self.config.hidden < 1:
-            raise ConfigError(f"pfnn config: hidden must be at least 1, got {self.config.hidden}")
         if not 0.0 < self.config.keep_prob <= 1.0:
             raise ConfigError(f"pfnn config: keep_prob must be in (0, 1], got {self.config.keep_prob}")
 
