@@ -326,7 +326,7 @@ class AudioFeatureSource:
             history = self._audio.block(start - ex.settings.n_fft / self.clip.sample_rate, start)
             ex.write(history.samples)
             ex.spectral()                               # the onset's reference frame
-            ex.position = len(self._audio.block(0.0, start).samples)
+            ex.position = self._audio.index(start)        # samples before start (none read)
             ex.feed(self._audio.block(start, end))
         self._end = end
 

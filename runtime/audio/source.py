@@ -27,10 +27,14 @@ class AudioSource:
     def __init__(self, clip: AudioClip | StreamedClip) -> None:
         self.clip = clip
 
+    def index(self, t: float) -> int:
+        """The sample index of time t seconds, within the clip [0, frames]."""
+        return min(max(0, self._index(t)), self.clip.frames)
+
     def block(self, start: float, end: float) -> AudioBlock:
         """The clip's samples of [start, end) seconds."""
         clip = self.clip
-        i0 = min(max(0, self._index(start)), clip.frames)
+        i0 = self.index(start)
         i1 = min(max(i0, self._index(end)), clip.frames)
         return AudioBlock(clip.read(i0, i1), clip.sample_rate, start, end, ended=self._index(end) >= clip.frames)
 
