@@ -36,10 +36,13 @@ def fingerprint(paths: Iterable[str | Path]) -> str:
 
 def synthetic_data_folder(folder: str | Path, kind: str, minutes: float, seed: int, *, progress: bool = True) -> Path:
     """`folder`, first filled with `minutes` of the synthetic generator `kind` (`neuropuppet data synth`)
-    when it holds no BVH file and minutes > 0: a trainer's data on a fresh machine."""
+    when it holds no BVH file and minutes > 0: a trainer's data on a fresh machine. A folder whose
+    generation was cut off (`synth.is_incomplete`) is written again from the start."""
+    from ..motion import synth
     folder = Path(folder)
-    if not any(folder.glob("*.bvh")) and minutes > 0:
-        from ..motion import synth
+    if minutes > 0 and (synth.is_incomplete(folder) or not any(folder.glob("*.bvh"))):
+        if synth.is_incomplete(folder):
+            print(f"{folder}: an earlier `neuropuppet data synth` was cut off; writing the data again", flush=True)
         folder.mkdir(parents=True, exist_ok=True)
         synth.generate(kind, folder, minutes, seed, progress=progress)
     return folder
@@ -50,6 +53,10 @@ def find_clips(folder: str | Path) -> list[Path]:
     folder = Path(folder)
     if not folder.is_dir():
         raise MotionDataError(f"{folder}: data folder not found")
+    from ..motion.synth import INCOMPLETE, is_incomplete
+    if is_incomplete(folder):
+        raise MotionDataError(f"{folder}: `neuropuppet data synth` was cut off while writing this folder "
+                              f"(it still holds {INCOMPLETE}); run it again or delete the folder")
     clips = sorted(folder.glob("*.bvh"))
     if not clips:
         raise MotionDataError(f"{folder}: no .bvh files")

@@ -6,6 +6,9 @@ Kinds: biped (locomotion over terrain), quadruped (dog gaits), gaze (eye/head sa
 pursuit), music (WAV with beat-synchronous upper-body gestures), piano (a seated pianist playing
 a rendered score: WAV + BVH + notes/beats labels + keyboard geometry). Each kind's module documents
 what it models and its limits. The same seed gives byte-identical files.
+
+While `generate` writes, the folder holds `INCOMPLETE` (a marker removed when the last clip is written):
+a run that was cut off leaves it, so no reader takes the half-written folder for data.
 """
 from __future__ import annotations
 
@@ -19,6 +22,13 @@ from ...errors import NeuropuppetError
 from .common import FPS, plan_clips
 
 KINDS = ("biped", "quadruped", "gaze", "music", "piano")
+INCOMPLETE = ".synth-incomplete"
+"""The marker file `generate` keeps in its folder until every clip is written."""
+
+
+def is_incomplete(folder: Path) -> bool:
+    """True when `generate` started writing `folder` and did not finish (it was cut off)."""
+    return (Path(folder) / INCOMPLETE).exists()
 
 
 def generate(kind: str, out: Path, minutes: float, seed: int = 0, progress: bool = True) -> list[Path]:
@@ -34,10 +44,13 @@ def generate(kind: str, out: Path, minutes: float, seed: int = 0, progress: bool
     module = importlib.import_module(f".{kind}", __name__)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    marker = out / INCOMPLETE
+    marker.write_text(f"neuropuppet data synth {kind} --minutes {minutes} --seed {int(seed)} did not finish\n")
     written: list[Path] = []
     clips = plan_clips(kind, minutes, int(seed), FPS)
     bar = tqdm(clips, desc=f"synth {kind}", unit="clip", disable=not progress)
     for clip in bar:
         bar.set_postfix_str(f"{clip.name} ({clip.frames / FPS:.0f} s)")
         written += module.write_clip(out, clip.name, np.random.default_rng(clip.seed), clip.frames, FPS)
+    marker.unlink()
     return written
