@@ -1,6 +1,7 @@
 """YAML configuration into typed dataclasses, with errors that name the file, the key and the expectation.
 
     cfg = load_config(MyConfig, "scene.yaml")     # or load_dataclass(MyConfig, mapping, source="...")
+    cfg = load_config(MyConfig, None, overrides=["lr=3e-4", "net.hidden=256"])   # command-line KEY=VALUE
     print(dump_config(cfg))                        # defaults as YAML
 
 Only `yaml.safe_load` is used. Unknown keys and wrong types raise `ConfigError`.
@@ -8,16 +9,18 @@ Only `yaml.safe_load` is used. Unknown keys and wrong types raise `ConfigError`.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from pathlib import Path
-from typing import Any, Literal, TypeVar, Union
+from typing import Any, Literal, Sequence, TypeVar, Union
 
 import yaml
 
 from .errors import ConfigError
 
 T = TypeVar("T")
+_EXPONENT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+")
 
 
 def read_yaml(path: str | Path) -> Any:
@@ -34,9 +37,37 @@ def read_yaml(path: str | Path) -> Any:
         raise ConfigError(f"{path}:{where}: YAML syntax error: {problem}") from None
 
 
-def load_config(cls: type[T], path: str | Path) -> T:
-    """Read `path` (YAML) into dataclass `cls`; an empty file gives the defaults."""
-    return load_dataclass(cls, read_yaml(path) or {}, source=str(path))
+def load_config(cls: type[T], path: str | Path | None, overrides: Sequence[str] = ()) -> T:
+    """Read `path` (YAML; None: the defaults) into dataclass `cls`, then apply `overrides` ("KEY=VALUE",
+    a dotted KEY for a nested dataclass, VALUE read as YAML); an empty file gives the defaults."""
+    data = (read_yaml(path) or {}) if path is not None else {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: top level: expected a mapping, got {_type_name(data)}")
+    for item in overrides:
+        set_override(data, item)
+    source = str(path) if path is not None else "<defaults>"
+    if overrides:
+        source += " with --set " + " ".join(overrides)
+    return load_dataclass(cls, data, source=source)
+
+
+def set_override(data: dict, item: str) -> None:
+    """Set one "KEY=VALUE" override in the config mapping `data` (dotted keys nest; VALUE parsed as YAML)."""
+    key, eq, text = item.partition("=")
+    if not eq or not key.strip():
+        raise ConfigError(f"--set {item!r}: expected KEY=VALUE, e.g. lr=3e-4")
+    try:
+        value = yaml.safe_load(text) if text.strip() else ""
+    except yaml.YAMLError:
+        value = text
+    *parents, last = [k.strip() for k in key.split(".")]
+    node = data
+    for k in parents:
+        child = node.setdefault(k, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"--set {item!r}: {k!r} is not a section")
+        node = child
+    node[last] = value
 
 
 def load_dataclass(cls: type[T], data: Any, source: str = "<config>", _prefix: str = "") -> T:
@@ -108,6 +139,8 @@ def _convert(tp: Any, value: Any, source: str, key: str) -> Any:
     if tp is float:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return float(value)
+        if isinstance(value, str) and _EXPONENT.fullmatch(value.strip()):
+            return float(value)          # YAML 1.1 reads 3e-4 (no dot) as a string
         raise fail("a number")
     if tp is str:
         if isinstance(value, str):

@@ -13,8 +13,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                                    "patience, and ends with an exported artifact and a metrics report.")
     p.add_argument("name", help="trainer plugin name (see `neuropuppet plugins`)")
     p.add_argument("--config", type=Path, help="YAML config; omitted keys keep their defaults")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override one config key after --config (repeatable; dotted keys nest; the value is "
+                        "read as YAML), e.g. --set max_steps=2000 --set features=pitch,beat")
     p.add_argument("--workdir", type=Path, help="checkpoints, artifact and report (default runs/NAME)")
-    p.add_argument("--print-config", action="store_true", help="print the default config as YAML and exit")
+    p.add_argument("--print-config", action="store_true", help="print the config (the defaults, with --config and --set applied) as YAML and exit")
     p.add_argument("--no-resume", action="store_true", help="start afresh even if checkpoints exist")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(handler=run)
@@ -26,9 +29,9 @@ def run(args: argparse.Namespace) -> int:
 
     cls = plugins.load("trainer", args.name)
     if args.print_config:
-        print(dump_config(cls.config_class()), end="")
+        print(dump_config(load_config(cls.config_class, args.config, overrides=args.overrides)), end="")
         return 0
-    config = load_config(cls.config_class, args.config) if args.config else cls.config_class()
+    config = load_config(cls.config_class, args.config, overrides=args.overrides)
     workdir = args.workdir or Path("runs") / args.name
     result = cls(config, workdir=workdir).run(resume=not args.no_resume, progress=not args.no_progress)
     if "steps" in result.metrics and "val_loss" in result.metrics:

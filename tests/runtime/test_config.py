@@ -87,3 +87,38 @@ def test_scene_builds_runtime(tmp_path):
             load_scene(scene)
     finally:
         plugins.unregister("controller", "idle")
+
+
+def test_overrides_apply_after_the_file_with_types_checked(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text("epochs: 2\ninner:\n  rate: 0.1\n")
+    cfg = load_config(Outer, p, overrides=["epochs=7", "inner.layers=[64, 32]", "name=pitch,beat"])
+    assert cfg == Outer(name="pitch,beat", epochs=7, inner=Inner(rate=0.1, layers=[64, 32]))
+    assert load_config(Outer, None, overrides=["inner.rate=3e-4"]).inner.rate == pytest.approx(3e-4)
+    with pytest.raises(ConfigError, match=r"--set epochs=many.*'epochs': expected an integer"):
+        load_config(Outer, p, overrides=["epochs=many"])
+    with pytest.raises(ConfigError, match=r"unknown key 'inner\.depth'"):
+        load_config(Outer, None, overrides=["inner.depth=3"])
+    with pytest.raises(ConfigError, match="expected KEY=VALUE"):
+        load_config(Outer, None, overrides=["epochs"])
+    with pytest.raises(ConfigError, match="'name' is not a section"):
+        load_config(Outer, None, overrides=["name=x", "name.sub=1"])
+
+
+def test_train_cli_prints_the_config_with_overrides(capsys):
+    from neuropuppet.cli import main
+
+    assert main(["train", "gestures", "--set", "max_steps=123", "--set", "features=pitch,beat", "--print-config"]) == 0
+    out = capsys.readouterr().out
+    assert "max_steps: 123" in out and "features: pitch,beat" in out
+    assert main(["train", "gestures", "--set", "max_steps=lots", "--print-config"]) != 0
+    assert "max_steps" in capsys.readouterr().err
+
+
+def test_exponent_without_a_dot_is_a_number(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text("inner:\n  rate: 3e-4\n")          # YAML 1.1 reads this as a string
+    assert load_config(Outer, p).inner.rate == pytest.approx(3e-4)
+    p.write_text("inner:\n  rate: 3e-4x\n")
+    with pytest.raises(ConfigError, match="expected a number"):
+        load_config(Outer, p)
