@@ -1,6 +1,7 @@
 """MANNController: the `mann` controller plugin (a gamepad-driven quadruped, N dogs per call)."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any, ClassVar, Sequence
 
@@ -17,20 +18,30 @@ from neuropuppet.pose import PoseBatch
 from neuropuppet.ports import CAMERA_YAW, GAMEPAD, TERRAIN, InputSpec, OutputSpec, TickInputs
 from neuropuppet.terrain import HeightField
 
+from . import native
+from .native import STATE_KEYS
 from .features import IDLE_GAIT, MOVING_GAIT, NUM_EXPERTS, STATIONARY_GAITS, STICK, MANNFeatures, gait_table
 from .network import MANN, mann_from_state
 from .tick import MANNTick, initial_state
 
+log = logging.getLogger(__name__)
+
 DEFAULT_DIR = Path(__file__).resolve().parent / "default"
-STATE_KEYS = ("root_xz", "yaw", "past", "future", "joints")   # the order the tick takes them
+ENGINES = ("auto", "torch", "native")
+CHECK_TICKS = 24
+"""Ticks of scripted stick over which a new compiled tick must match the torch tick (engine "auto" falls back to
+torch where it does not)."""
+CHECK_TOLERANCE = 1e-3
 
 
 class MANNController:
     """Mode-adaptive neural network quadruped locomotion (Zhang et al. 2018) for N dogs.
 
     Left stick = velocity relative to the camera (input camera_yaw); the gait and action buttons are in
-    `controls` (built from the artifact's gait columns). Options: script (bool, TorchScript the tick),
-    ablate (an expert index switched off, for the expert analysis; -1 none). Planted paws are held by the
+    `controls` (built from the artifact's gait columns). Options: script (bool, TorchScript the torch tick),
+    ablate (an expert index switched off, for the expert analysis; -1 none), engine ("auto": on the CPU the
+    compiled tick (native.py) when it matches the torch tick over CHECK_TICKS scripted ticks at build, else,
+    with a warning, the torch tick; "torch"; "native": the compiled tick or an error). Planted paws are held by the
     `foot_lock` pose modifier (its default modifier), which reads the declared contacts and their joints.
     """
 
@@ -51,11 +62,14 @@ class MANNController:
         ("trigger_left", "walk"), ("trigger_right", "pace"), ("right_shoulder", "canter"),
         ("x", "sit"), ("y", "stand (rear up)"), ("b", "lie"), ("a", "jump"),
     )
-    default_modifiers: ClassVar[tuple[str, ...]] = ("foot_lock",)
+    default_modifiers: ClassVar[tuple[Any, ...]] = ({"name": "foot_lock", "smooth_blend": True, "release_frames": 10},)
 
     def __init__(self, net: Any, skeleton: Skeleton, *, gaits: Sequence[str], feet: Sequence[str],
                  rest_joints: np.ndarray, gait_speeds: dict[str, float], batch_size: int = 1,
-                 device: torch.device | str = "cpu", script: bool = True, ablate: int = -1) -> None:
+                 device: torch.device | str = "cpu", script: bool = True, ablate: int = -1,
+                 engine: str = "auto") -> None:
+        if engine not in ENGINES:
+            raise InputError(f"mann: engine must be one of {', '.join(ENGINES)}, got {engine!r}")
         if batch_size < 1:
             raise InputError(f"mann: batch_size must be at least 1, got {batch_size}")
         self.skeleton = skeleton
@@ -85,15 +99,20 @@ class MANNController:
         stationary = torch.tensor([1.0 if g in STATIONARY_GAITS else 0.0 for g in self.gaits])
         core = MANNTick(net.eval(), self.features, self.table, STICK, torch.as_tensor(skeleton.parents),
                         torch.as_tensor(skeleton.offsets), stationary, ablate).to(self.device)
-        if script:
+        self._rest = torch.as_tensor(np.asarray(rest_joints, np.float32).reshape(skeleton.num_joints, 12))
+        self._idle = self.gaits.index("idle")
+        self._native = self._native_tick(engine, core)
+        self.engine = "native" if self._native is not None else "torch"
+        if script and self._native is None:
             with quiet_torchscript():
                 core = torch.jit.script(core)
         self._core = core
-        self._rest = torch.as_tensor(np.asarray(rest_joints, np.float32).reshape(skeleton.num_joints, 12))
-        self._idle = self.gaits.index("idle")
         self.state = initial_state(self.batch_size, len(self.gaits), self._idle, self._rest, self.device)
+        self._state_np = tuple(self.state[k].numpy() for k in STATE_KEYS) if self._native is not None else ()
         self._pose = PoseBatch.rest(skeleton, self.batch_size, self.device)
         self._pads = torch.zeros(self.batch_size, GAMEPAD_WIDTH, device=self.device)
+        self._pads_np = self._pads.numpy() if self._native is not None else None
+        self._native_tensors: tuple[torch.Tensor, ...] = ()
         self._yaw0 = torch.zeros(self.batch_size, device=self.device)
         self._terrain_source: HeightField | None = None
         self.set_terrain(HeightField.flat())
@@ -107,6 +126,33 @@ class MANNController:
                  else f"{MOVING_GAIT}, relative to the camera")
         self.controls = (("left stick / WASD", stick),) + tuple(
             (sel, name if name != "stand" else "stand (rear up)") for sel, name in self.table.controls())
+
+    def _native_tick(self, engine: str, core: MANNTick) -> native.NativeMANN | None:
+        """The compiled tick when `engine` asks for it and it matches `core` (the eager torch tick) over
+        CHECK_TICKS ticks of scripted stick at build; else None (the torch tick)."""
+        if engine == "torch" or (engine == "auto" and self.device.type != "cpu"):
+            return None
+        if self.device.type != "cpu":
+            raise InputError(f"mann: engine 'native' runs on the CPU only, not {self.device}")
+        if not native.compiled():
+            log.info("mann: preparing the compiled CPU tick (from the disk cache; the first run compiles it, ~1 min)")
+        try:
+            tick = native.NativeMANN(core, core.net, self.batch_size)
+            probe = native.NativeMANN(core, core.net, 2, batched=tick.batched)
+            error = native.disagreement(probe, core, self.table, self._rest, self._idle, CHECK_TICKS)
+        except ValueError as e:
+            if engine == "native":
+                raise ArtifactError(f"mann: the compiled tick cannot run this network: {e}") from e
+            log.warning("mann: the compiled CPU tick cannot run this network (%s); running the torch tick", e)
+            return None
+        if error > CHECK_TOLERANCE:
+            message = (f"mann: the compiled CPU tick differs from the torch tick by {error:.3g} (tolerance "
+                       f"{CHECK_TOLERANCE:g}) over {CHECK_TICKS} scripted ticks")
+            if engine == "native":
+                raise ArtifactError(message)
+            log.warning("%s; running the torch tick", message)
+            return None
+        return tick
 
     # -- plugin protocol ---------------------------------------------------------------------
     @classmethod
@@ -158,6 +204,8 @@ class MANNController:
         self._terrain_source = terrain
         self._heights = torch.as_tensor(terrain.heights, device=self.device)
         self._terrain = torch.tensor([terrain.origin[0], terrain.origin[1], 1.0 / terrain.cell_size], device=self.device)
+        if self._native is not None:
+            self._native.set_terrain(terrain.heights, terrain.origin, terrain.cell_size)
 
     def place(self, positions: torch.Tensor | np.ndarray, yaw: torch.Tensor | np.ndarray | None = None) -> None:
         """Put the dogs at world (x, z) positions [N, 2] (and headings [N]), history reset there."""
@@ -181,10 +229,13 @@ class MANNController:
         terrain = inputs.get("terrain")
         if terrain is not None and terrain is not self._terrain_source:
             self.set_terrain(terrain)
-        s = self.state
-        with torch.inference_mode():
-            rp, rr, lp, lr, contacts, coeff, gait = self._core(pads, self._heights, self._terrain, s["root_xz"],
-                                                               s["yaw"], s["past"], s["future"], s["joints"])
+        if self._native is not None:
+            rp, rr, lp, lr, contacts, coeff, gait = self._native_outputs()
+        else:
+            s = self.state
+            with torch.inference_mode():
+                rp, rr, lp, lr, contacts, coeff, gait = self._core(pads, self._heights, self._terrain, s["root_xz"],
+                                                                   s["yaw"], s["past"], s["future"], s["joints"])
         pose = self._pose
         pose.root_position, pose.root_rotation = rp, rr
         pose.local_positions, pose.local_rotations = lp, lr
@@ -192,6 +243,15 @@ class MANNController:
         pose.extras["expert_weights"] = coeff
         pose.extras["gait_weights"] = gait
         return pose
+
+    def _native_outputs(self) -> tuple[torch.Tensor, ...]:
+        """The compiled tick on this tick's pads (`self._pads`; state views updated in place): its output tensors, which
+        share memory with its output arrays (made once)."""
+        assert self._native is not None
+        if not self._native_tensors:
+            self._native_tensors = tuple(torch.from_numpy(a) for a in self._native.outputs)
+        self._native(self._pads_np, *self._state_np)
+        return self._native_tensors
 
     def _camera_relative(self, pads: torch.Tensor | None, camera_yaw: torch.Tensor | None) -> torch.Tensor:
         """This tick's pad with the stick turned relative to the camera (`neuropuppet.locomotion.third_person`),

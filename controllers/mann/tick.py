@@ -67,11 +67,12 @@ class MANNTick(nn.Module):
         self.gait_rate = GAIT_RATE
         self.future_kept = FUTURE_KEPT
         self.stabilise = STABILISE
-        y = features.y
+        x, y = features.x, features.y
         self.y_root, self.y_contacts = y.start("root_update"), y.start("contacts")
         self.y_fpos, self.y_fdir, self.y_fvel = y.start("future_pos"), y.start("future_dir"), y.start("future_vel")
         self.y_jpos, self.y_jfwd = y.start("joint_pos"), y.start("joint_fwd")
         self.y_jup, self.y_jvel = y.start("joint_up"), y.start("joint_vel")
+        self.x_starts = [x.start(b) for b in features.x.names]
         if features.x.names != ("traj_pos", "traj_dir", "traj_vel", "traj_speed", "traj_gait", "joint_pos",
                                 "joint_fwd", "joint_up", "joint_vel"):
             raise ValueError(f"mann tick: input blocks {features.x.names} are not in the order the tick writes them")

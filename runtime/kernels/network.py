@@ -126,5 +126,19 @@ def denormalise_finite(y, mean, std):
         y[j] = v if math.isfinite(v) else 0.0
 
 
+@_compiler.jit
+def softmax(v):
+    """v = softmax(v) in place (`torch.softmax`: exponentials of v - max(v), divided by their sum)."""
+    top = v[0]
+    for k in range(1, v.shape[0]):
+        top = max(top, v[k])
+    total = 0.0
+    for k in range(v.shape[0]):
+        v[k] = math.exp(v[k] - top)
+        total += v[k]
+    for k in range(v.shape[0]):
+        v[k] = v[k] / total
+
+
 __all__ = ["PHASE_BUCKET", "PHASE_EXACT", "PHASE_LINEAR", "PHASE_NEAREST", "catmull_rom", "denormalise_finite",
-           "expert_layer", "expert_mlp", "normalise", "phase_coefficients"]
+           "expert_layer", "expert_mlp", "normalise", "phase_coefficients", "softmax"]

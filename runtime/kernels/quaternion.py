@@ -83,4 +83,42 @@ def looks_along(q):
     return (2.0 * (x * z + w * y), 2.0 * (y * z - w * x), 1.0 - 2.0 * (x * x + y * y))
 
 
-__all__ = ["from_yaw_pitch", "heading", "looks_along", "qconj", "qexp", "qlog", "qmul", "qrot"]
+@_compiler.jit
+def cross(a, b):
+    """a x b of 3-tuples."""
+    return (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])
+
+
+@_compiler.jit
+def normalised_or(v, fallback, eps):
+    """v / |v| (3-tuples), or `fallback` where |v| <= eps (`locomotion.trajectory.safe_normalise`)."""
+    n = math.sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2])
+    if n > eps:
+        return (v[0] / n, v[1] / n, v[2] / n)
+    return (fallback[0], fallback[1], fallback[2])
+
+
+@_compiler.jit
+def from_matrix(r0, r1, r2):
+    """The unit quaternion (w >= 0) of the rotation matrix with rows r0, r1, r2 (3-tuples), Shepperd's
+    method as `rotations_torch.quat_from_matrix` (the largest of trace, m00, m11, m22 picks the formula)."""
+    m00, m01, m02 = r0
+    m10, m11, m12 = r1
+    m20, m21, m22 = r2
+    trace = m00 + m11 + m22
+    if trace >= m00 and trace >= m11 and trace >= m22:
+        w, x, y, z = 1.0 + trace, m21 - m12, m02 - m20, m10 - m01
+    elif m00 >= m11 and m00 >= m22:
+        w, x, y, z = m21 - m12, 1.0 + m00 - m11 - m22, m10 + m01, m02 + m20
+    elif m11 >= m22:
+        w, x, y, z = m02 - m20, m10 + m01, 1.0 - m00 + m11 - m22, m21 + m12
+    else:
+        w, x, y, z = m10 - m01, m02 + m20, m21 + m12, 1.0 - m00 - m11 + m22
+    n = max(math.sqrt(w * w + x * x + y * y + z * z), 1e-8)
+    if w < 0.0:
+        n = -n
+    return (w / n, x / n, y / n, z / n)
+
+
+__all__ = ["cross", "from_matrix", "from_yaw_pitch", "heading", "looks_along", "normalised_or", "qconj", "qexp", "qlog",
+           "qmul", "qrot"]

@@ -13,15 +13,20 @@ pytestmark = pytest.mark.skipif(MANNController.default_artifact() is None, reaso
 
 def test_the_device_figures_of_a_tiny_run_are_complete_and_consistent(monkeypatch, capsys) -> None:
     monkeypatch.setattr(bench, "BLEND_BATCHES", (1, 2))
+    monkeypatch.setattr(bench, "NATIVE_BATCHES", (1, 4))
     torch.set_grad_enabled(False)
     try:
         r = bench._device_figures(MANNController.default_artifact(), torch.device("cpu"), max_dogs=2, ticks=5)
     finally:
         torch.set_grad_enabled(True)
-    for key in ("tick_1", "tick_1_no_foot_lock", "mlp_1", "net_1", "gate_1"):
+    for key in ("tick_1", "tick_1_no_foot_lock", "tick_1_torch", "tick_1_torch_no_foot_lock", "mlp_1", "net_1", "gate_1"):
         assert 0 < r[key]["p50_ms"] <= r[key]["p99_ms"]
-    assert r["foot_lock"] and r["hidden"] > 0
-    assert 0 <= r["crowd_mann"] <= 2 and 0 <= r["crowd_mlp"] <= 2 and r["tick_500_dogs"] == 2
+    assert r["foot_lock"] and r["hidden"] > 0 and r["engine"] == "native"
+    nt = r["native_1"]
+    assert 0 < nt["gating_us"] < nt["network_us"] and nt["tick_us"] > 0
+    assert set(nt["batches"]["times"]) == {1, 4} and nt["batches"]["crossover_measured"] in (1, 4, 1 << 30)
+    assert 0 <= r["crowd_mann"] <= 2 and 0 <= r["crowd_mann_torch"] <= 2 and 0 <= r["crowd_mlp"] <= 2
+    assert r["tick_500_dogs"] == 2 and r["tick_500_ms"] > 0 and r["tick_500_torch_ms"] > 0
     assert set(r["blend"]["times"]) == {1, 2} and r["blend"]["crossover_measured"] in (0, 2, 1 << 30)
     ops = r["ops_1"]
     assert ops["aten_calls_per_tick"] > 50 and 0.0 < ops["matrix_share"] < 1.0
@@ -29,6 +34,7 @@ def test_the_device_figures_of_a_tiny_run_are_complete_and_consistent(monkeypatc
     bench.print_figures("cpu", r, 1, "shipped")
     text = capsys.readouterr().out
     assert "plain 480-512-512-363 MLP" in text and "ratio tick / MLP" in text and "crossover measured" in text
+    assert "engine torch" in text and "compiled tick alone" in text and "batched from N=" in text
 
 
 def _figures(tick_ms: float, crowd: int) -> dict:
