@@ -78,7 +78,8 @@ class FootLockModifier:
 
     Reads the declared output `contacts` (its `joints` say which joint each column belongs to) and the
     terrain input; works on CPU poses (on a GPU, apply `FootLock.apply_pose` to the host copy).
-    Options are `FootLock`'s (threshold, release_threshold, release_frames, ...) plus toe_height.
+    Options are `FootLock`'s (threshold, release_threshold, release_frames, smooth_blend, ...) plus
+    toe_height; a controller declares its own in `default_modifiers` ({"name": "foot_lock", **options}).
     """
 
     name = "foot_lock"

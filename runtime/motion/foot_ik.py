@@ -9,6 +9,9 @@ original PFNN demo. Per leg (hip -> knee -> ankle -> toe, each the parent of the
      A lock starts where the part was drawn last tick (no pop) and holds that world x/z; its height
      ramps over `ground_frames` ticks onto terrain + the part's rest height (`LegChain.ankle_height`,
      `toe_height`). On release the x/z target blends back to the animation over `release_frames`.
+     Both blends are linear ramps, or with `smooth_blend` eased at their ends: a released part is held
+     with the square of the ramp (it leaves at once and joins the animation at its velocity, no kink),
+     a new lock settles by g (2 - g) of its ramp g (it lands with no vertical speed).
   3. Targets: heel = lerp(animated ankle, heel lock, w_heel); free toe = ankle target + the animated
      ankle->toe vector (the foot keeps its drawn shape); toe = lerp(free toe, toe lock, w_toe). Both
      stay at least their rest height above the terrain (feet never sink into bumps). Heel and toe
@@ -59,7 +62,7 @@ HeightSource = Union[Callable[[np.ndarray, np.ndarray], np.ndarray], HeightField
 _LOCKED, _W, _G, _X, _Z, _HOLD, _DX, _DZ, _DRAWN, _DRAGGED = range(10)
 _STATE = 10
 # params vector
-_P_ON, _P_OFF, _P_FADE, _P_GROUND, _P_EXT, _P_SLACK, _P_TELEPORT, _P_DRAG = range(8)
+_P_ON, _P_OFF, _P_FADE, _P_GROUND, _P_EXT, _P_SLACK, _P_TELEPORT, _P_DRAG, _P_SMOOTH = range(9)
 
 
 # -- quaternion / vector scalar helpers (w, x, y, z tuples; LLVM inlines them) ------------------------
@@ -326,9 +329,30 @@ def _bilinear(heights, origin_x, origin_z, inv_cell, x, z):
 
 
 @_compiler.jit
-def _update_part(s, c, on, off, fade, ground, ax, az):
+def _held(w, smooth):
+    """How strongly a part is held at its lock for lock weight w (1 locked -> 0 released, a linear ramp):
+    w, or w^2 when `smooth` > 0 (a released part leaves its lock at once and joins the animation with its
+    velocity: no kink at the blend's end)."""
+    return w * w if smooth > 0.0 else w
+
+
+@_compiler.jit
+def _grounded(g, smooth):
+    """How far a new lock has settled onto the ground for ground weight g (0 -> 1, a linear ramp): g, or
+    g (2 - g) when `smooth` > 0 (it lands with no vertical speed)."""
+    return g * (2.0 - g) if smooth > 0.0 else g
+
+
+@_compiler.jit
+def _ground_ramp(y, smooth):
+    """The inverse of `_grounded`: the ramp value whose settled share is y (0..1)."""
+    return 1.0 - math.sqrt(max(1.0 - y, 0.0)) if smooth > 0.0 else y
+
+
+@_compiler.jit
+def _update_part(s, c, on, off, fade, ground, smooth, ax, az):
     """Advance one part's lock state for contact c; returns its x/z target given animated (ax, az)."""
-    w = s[_W]
+    w = _held(s[_W], smooth)
     if s[_DRAWN] > 0.0:                               # a new lock starts where the part was last drawn
         bx, bz = s[_DX], s[_DZ]
     elif w > 0.0:
@@ -343,15 +367,15 @@ def _update_part(s, c, on, off, fade, ground, ax, az):
             s[_HOLD] = 0.0
         if c > on and s[_HOLD] == 0.0 and math.isfinite(bx) and math.isfinite(bz):
             s[_LOCKED] = 1.0
-            s[_G] = w * s[_G]
+            s[_G] = _ground_ramp(w * _grounded(s[_G], smooth), smooth)   # its height continues
             s[_X], s[_Z] = bx, bz
             s[_W] = 1.0
             s[_DRAGGED] = 0.0
     if s[_LOCKED] > 0.0:
         s[_G] = min(s[_G] + ground, 1.0)
     else:
-        s[_W] = max(w - fade, 0.0)
-    w = s[_W]
+        s[_W] = max(s[_W] - fade, 0.0)
+    w = _held(s[_W], smooth)
     if w > 0.0:
         return ax + (s[_X] - ax) * w, az + (s[_Z] - az) * w
     return ax, az
@@ -444,7 +468,7 @@ def _prepare(root_position, root_rotation, local_positions, local_rotations, con
                 else:                                  # the free toe follows the heel target
                     ax, az = xz[n, leg, 0, 0] + foot_x, xz[n, leg, 0, 1] + foot_z
                 tx, tz = _update_part(state[n, leg, part], c, params[_P_ON], params[_P_OFF], params[_P_FADE],
-                                      params[_P_GROUND], ax, az)
+                                      params[_P_GROUND], params[_P_SMOOTH], ax, az)
                 xz[n, leg, part, 0], xz[n, leg, part, 1] = tx, tz
                 qx[n, leg, part], qz[n, leg, part] = tx, tz
 
@@ -472,19 +496,20 @@ def _solve_leg(ch, sh, st, heel_xz, toe_xz, h_heel, h_toe, ankle_h, toe_h, pole,
     # heel (ankle) target: never below its rest height, on the ground as much as it is locked
     floor = h_heel + ankle_h
     y = max(c[1], floor)
-    y += (floor - y) * sh[_W] * sh[_G]
+    sm = params[_P_SMOOTH]
+    y += (floor - y) * _held(sh[_W], sm) * _grounded(sh[_G], sm)
     t_ankle = (heel_xz[0], y, heel_xz[1])
     # toe target: the free toe keeps the drawn foot's shape; same rule with the toe's rest height
     ground = h_toe + toe_h
     y = max(y + foot[1], ground)
-    y += (ground - y) * st[_W] * st[_G]
+    y += (ground - y) * _held(st[_W], sm) * _grounded(st[_G], sm)
     t_toe = (toe_xz[0], y, toe_xz[1])
     if sh[_LOCKED] > 0.0 and st[_LOCKED] > 0.0:
         # both planted: the toe lock settles (as its height does) where a foot of this length lies flat from
         # the heel target to the ground under the toe, so that heel-off pivots about a toe the heel agrees with
         flat = _flat_toe(t_ankle, t_toe, length)
         if _norm(flat) < 1e30:
-            g = st[_G]
+            g = _grounded(st[_G], sm)
             st[_X] += (flat[0] - st[_X]) * g
             st[_Z] += (flat[2] - st[_Z]) * g
             t_toe = (st[_X], y, st[_Z])
@@ -495,7 +520,7 @@ def _solve_leg(ch, sh, st, heel_xz, toe_xz, h_heel, h_toe, ankle_h, toe_h, pole,
         around = _pivot(t_ankle, t_toe, length, floor)
         for _ in range(3):                              # converges fast: the error shrinks by ~slope x pitch
             around = _pivot(t_ankle, t_toe, length, _along(around, t_ankle, t_toe, h_heel, h_toe) + ankle_h)
-        t_ankle = _add(t_ankle, _scale(_sub(around, t_ankle), st[_W]))
+        t_ankle = _add(t_ankle, _scale(_sub(around, t_ankle), _held(st[_W], sm)))
     if not (_norm(t_ankle) < 1e30 and _norm(t_toe) < 1e30 and _norm(a) < 1e30 and _norm(toe) < 1e30):
         sh[:] = 0.0                                     # non-finite pose or heights: leave the leg as drawn
         st[:] = 0.0
@@ -600,12 +625,14 @@ class FootLock:
     (at most max_drag metres in all per lock) or dropped; the animation's own legs are often straight at
     heel strike and late in stance, so locks routinely sit just out of the IK's reach.
     teleport_distance: a root moving farther in one tick drops the character's locks (metres).
+    smooth_blend: ease the release and ground blends' ends (module docstring) instead of linear ramps
+    (off by default; MANN declares it with release_frames=10).
     """
 
     def __init__(self, skeleton: Skeleton, legs: Sequence[LegChain], batch_size: int = 1, *,
                  threshold: float = 0.5, release_threshold: float = 0.3, release_frames: int = 6,
                  ground_frames: int = 4, max_extension: float = 0.999, reach_slack: float = 0.03,
-                 teleport_distance: float = 1.0, max_drag: float = 0.2) -> None:
+                 teleport_distance: float = 1.0, max_drag: float = 0.2, smooth_blend: bool = False) -> None:
         if batch_size < 1:
             raise InputError(f"foot IK: batch_size must be at least 1, got {batch_size}")
         if not legs:
@@ -640,7 +667,8 @@ class FootLock:
         self._legf = np.array(legf, np.float64)
         self._max_col = int(self._cols.max())
         self._params = np.array([threshold, release_threshold, 1.0 / release_frames, 1.0 / ground_frames,
-                                 max_extension, reach_slack, teleport_distance, max_drag], np.float64)
+                                 max_extension, reach_slack, teleport_distance, max_drag, float(bool(smooth_blend))],
+                                np.float64)
         n, m = self.batch_size, len(self.legs)
         self._state = np.zeros((n, m, 2, _STATE))
         self._roots = np.zeros((n, 4))
@@ -678,7 +706,8 @@ class FootLock:
     @property
     def lock_weights(self) -> np.ndarray:
         """[N, legs, 2] how strongly each heel / toe is held at its lock this tick (0..1), a copy."""
-        return self._state[..., _W].copy()
+        w = self._state[..., _W]
+        return w * w if self._params[_P_SMOOTH] > 0.0 else w.copy()
 
     @property
     def locked(self) -> np.ndarray:

@@ -191,6 +191,58 @@ def test_release_blends_back_without_a_pop() -> None:
     assert np.abs(smooth[swing, 0, 4, ::2] - raw[swing, 0, 4, ::2]).max() < 1e-5
 
 
+def _paw_walk(**kw) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The synthetic walk on paw-style legs (one contact at the toe, as a quadruped's): world joints raw and
+    locked [T, J, 3] and the left toe's lock weight per tick [T]."""
+    from neuropuppet.modifiers import legs_from_contacts
+    rp, rr, lp, lr, contacts = walk()
+    contacts = np.ascontiguousarray(contacts[..., [1, 3]])
+    lock = FootLock(SKELETON, legs_from_contacts(SKELETON, ["LeftToeBase", "RightToeBase"]), 1, **kw)
+    out, weights = lr.copy(), []
+    for k in range(len(rp)):
+        frame = np.ascontiguousarray(out[k])
+        lock.apply(rp[k], rr[k], lp[k], frame, contacts[k], HeightField.flat())
+        out[k] = frame
+        weights.append(lock.lock_weights[0, 0, 1])
+    raw, _ = forward_kinematics(SKELETON.parents, lp, lr, rp, rr)
+    locked, _ = forward_kinematics(SKELETON.parents, lp, out, rp, rr)
+    return raw[:, 0], locked[:, 0], np.asarray(weights)
+
+
+def test_smooth_blend_joins_the_animation_without_a_kink() -> None:
+    frames = 10
+    raw, linear, w_linear = _paw_walk(release_frames=frames)
+    _, smooth, w_smooth = _paw_walk(release_frames=frames, smooth_blend=True)
+    releases = np.nonzero((w_smooth[:-1] == 1.0) & (w_smooth[1:] < 1.0))[0] + 1
+    assert len(releases) >= 3 and np.array_equal(releases, np.nonzero((w_linear[:-1] == 1.0) & (w_linear[1:] < 1.0))[0] + 1)
+    ramp = 1.0 - np.arange(1, frames + 1) / frames
+    for r in releases[:-1]:
+        # the lock weight (how strongly the paw is held) falls as the square of the linear ramp
+        assert np.allclose(w_linear[r:r + frames], ramp) and np.allclose(w_smooth[r:r + frames], ramp ** 2)
+    toe = SKELETON.index("LeftToeBase")
+    contacts = walk()[4][:, 0, 1] > 0.5
+    for locked in (linear, smooth):                    # planted paws stand still either way
+        assert foot_skating(locked[:, toe:toe + 1], contacts[:, None], FPS) < 1e-3
+
+    def end_kink(locked: np.ndarray) -> float:
+        """Largest change of the released paw's velocity relative to the animation's over a blend's end."""
+        rel = np.diff((locked - raw)[:, toe, ::2], 2, axis=0)
+        return max(float(np.linalg.norm(rel[r + frames - 3:r + frames + 1], axis=-1).max()) for r in releases[:-1])
+    # the linear blend stops pulling at once (a kink in the paw's path); the smooth one fades its pull out
+    assert end_kink(smooth) < 0.5 * end_kink(linear), (end_kink(smooth), end_kink(linear))
+    assert np.array_equal(_paw_walk(release_frames=frames, smooth_blend=False)[1], linear)   # the default is linear
+
+
+def test_smooth_ground_settle_and_relock_continue_the_height() -> None:
+    """A new lock lands on the ground with no vertical speed (g (2 - g) of the ramp g); a re-lock during a
+    release restarts the ramp where the settled share it had continues (the inverse), so the height does not pop."""
+    from neuropuppet.motion.foot_ik import _ground_ramp, _grounded
+    g = np.linspace(0.0, 1.0, 11)
+    assert np.allclose([_grounded(x, 1.0) for x in g], g * (2 - g)) and np.allclose([_grounded(x, 0.0) for x in g], g)
+    assert np.allclose([_grounded(_ground_ramp(y, 1.0), 1.0) for y in g], g, atol=1e-9)
+    assert np.allclose([_ground_ramp(y, 0.0) for y in g], g)
+
+
 def test_planted_feet_stand_on_a_slope() -> None:
     slope = 0.12
     z = np.arange(-2.0, 8.0, 0.5)
