@@ -122,3 +122,41 @@ def test_export_equals_eager(trained) -> None:
         q, _, _ = art(bad, h, c)
     assert torch.isfinite(q).all()
     torch.testing.assert_close(torch.linalg.norm(q, dim=-1), torch.ones(3, net.joints), rtol=1e-5, atol=1e-5)
+
+
+def test_beat_weights_peak_on_the_labelled_beats() -> None:
+    from neuropuppet.trainers.gestures.dataset import beat_weights
+    times = np.arange(0, 3.0, 1 / 60)
+    w = beat_weights(np.array([1.0, 2.0]), times, 0.05)
+    assert w.dtype == np.float32 and w.shape == times.shape
+    np.testing.assert_allclose(w[[60, 120]], 1.0, atol=1e-6)
+    np.testing.assert_allclose(w[63], np.exp(-0.5), rtol=1e-4)                  # 3 frames = one sigma after
+    assert w[90] < 1e-6 and w[0] < 1e-6
+    assert not beat_weights(np.zeros(0), times, 0.05).any()                     # an unlabelled clip: no term
+
+
+def test_beat_loss_weighs_the_velocity_error_at_the_beats_only() -> None:
+    from neuropuppet.controllers.gestures.network import GesturesNet
+    from neuropuppet.training.sequences import SequenceBatch
+    from neuropuppet.trainers.gestures.train import SequenceModule
+
+    torch.manual_seed(0)
+    net = GesturesNet(set_columns(("rms",)), FEATURE_LAYOUT.size, joints=2, hidden=8)
+    module = SequenceModule(net).eval()
+    x, y = torch.randn(2, 30, FEATURE_LAYOUT.size), torch.randn(2, 30, 12)
+
+    def loss(beat_weight: float, b: torch.Tensor) -> float:
+        cfg = GesturesTrainConfig(velocity_weight=0.0, acceleration_weight=0.0, beat_weight=beat_weight)
+        trainer = GesturesTrainer.__new__(GesturesTrainer)
+        trainer.config = cfg
+        with torch.no_grad():
+            return float(trainer.loss(module, SequenceBatch({"x": x, "y": y, "b": b}, torch.ones(2, dtype=torch.bool))))
+
+    none = torch.zeros(2, 30)
+    assert loss(5.0, none) == pytest.approx(loss(0.0, none))                    # no beats: no term
+    one = none.clone()
+    one[:, 10] = 1.0                                                             # one beat frame: its change only
+    with torch.no_grad():
+        error = net.sequence(x)[0] - net.y_norm(y)
+    expected = torch.mean((error[:, 10] - error[:, 9]) ** 2)
+    assert loss(5.0, one) - loss(0.0, one) == pytest.approx(5.0 * float(expected), rel=1e-4)

@@ -26,6 +26,9 @@ class GesturesTrainConfig(TrainingConfig):
     input_noise: float = 0.1            # std of Gaussian noise on the normalised inputs while training
     velocity_weight: float = 10.0       # weight of the first differences' MSE beside the rotations' MSE
     acceleration_weight: float = 50.0   # weight of the second differences' MSE (penalises jitter)
+    jerk_weight: float = 0.0            # weight of the third differences' MSE
+    beat_weight: float = 0.0            # weight of the first differences' MSE at the labelled music beats
+    beat_sigma: float = 0.05            # s: a frame d from the nearest beat weighs exp(-d^2 / (2 sigma^2)) there
     epochs: int = 200
     eval_every: int = 100
     checkpoint_every: int = 500

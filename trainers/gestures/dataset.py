@@ -110,6 +110,18 @@ def clip_features(wav: Path, frames: int, fps: float, cache: Path | None = None)
     return values, info
 
 
+def beat_weights(beats: np.ndarray, times: np.ndarray, sigma: float) -> np.ndarray:
+    """Per frame at `times` (s), exp(-d^2 / (2 sigma^2)) with d the distance to the nearest of `beats` (s):
+    1 on a beat, ~0 a few sigma away; float32 zeros when there are no beats (an unlabelled clip)."""
+    times = np.asarray(times, np.float64)
+    beats = np.sort(np.asarray(beats, np.float64).reshape(-1))
+    if beats.size == 0:
+        return np.zeros(len(times), np.float32)
+    at = np.clip(np.searchsorted(beats, times), 1, max(beats.size - 1, 1))
+    d = np.minimum(np.abs(times - beats[at - 1]), np.abs(times - beats[np.minimum(at, beats.size - 1)]))
+    return np.exp(-d * d / (2.0 * sigma * sigma)).astype(np.float32)
+
+
 def _labels(bvh: Path) -> tuple[np.ndarray, dict[str, Any] | None]:
     path = bvh.with_name(bvh.name[:-4] + ".labels.npz")
     if not path.is_file():

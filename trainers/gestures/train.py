@@ -26,7 +26,7 @@ from neuropuppet.training import ClipIndex, Report, RunInfo, Setup, Split, TBPTT
 from neuropuppet.training import synthetic_data_folder
 
 from .config import GesturesTrainConfig
-from .dataset import GesturesDataset, build_dataset
+from .dataset import GesturesDataset, beat_weights, build_dataset
 
 
 class SequenceModule(nn.Module):
@@ -61,13 +61,15 @@ class GesturesTrainer(TrainerBase):
     dataset_version: ClassVar[int] = 1
     positive_keys: ClassVar[tuple[str, ...]] = ("hidden", "layers", "window")
     non_negative_keys: ClassVar[tuple[str, ...]] = ("input_noise", "velocity_weight", "acceleration_weight",
-                                                    "weight_decay", "synth_minutes")
+                                                    "jerk_weight", "beat_weight", "weight_decay", "synth_minutes")
     config: GesturesTrainConfig
 
     def check_config(self) -> None:
         super().check_config()
         c = self.config
         self.groups = feature_groups(c.features)
+        if not c.beat_sigma > 0:
+            raise ConfigError(f"gestures config: beat_sigma must be positive, got {c.beat_sigma}")
         if not 0 < c.lr_final <= 1:
             raise ConfigError(f"gestures config: lr_final must be in (0, 1], got {c.lr_final}")
 
@@ -97,8 +99,15 @@ class GesturesTrainer(TrainerBase):
 
     # -- model and batches ----------------------------------------------------------------------------
     def _clips(self, ds: GesturesDataset, items: np.ndarray) -> list[dict[str, torch.Tensor]]:
-        return [{"x": torch.from_numpy(ds.features[r]), "y": torch.from_numpy(ds.rot6d[r])}
-                for r in contiguous_runs(items, ds.clip)]
+        """Per run of `items`: features x, 6D rotations y and the frames' beat weights b (`beat_weights`)."""
+        starts = np.searchsorted(ds.clip, np.arange(len(ds.files)))        # rows are grouped by clip, in order
+        out = []
+        for r in contiguous_runs(items, ds.clip):
+            clip = int(ds.clip[r[0]])
+            frames = (r - starts[clip]) / ds.fps
+            out.append({"x": torch.from_numpy(ds.features[r]), "y": torch.from_numpy(ds.rot6d[r]),
+                        "b": torch.from_numpy(beat_weights(ds.beats[clip], frames, self.config.beat_sigma))})
+        return out
 
     def setup(self, ds: GesturesDataset, split: Split) -> Setup:
         c = self.config
@@ -121,7 +130,10 @@ class GesturesTrainer(TrainerBase):
 
     def loss(self, module: nn.Module, batch: Any) -> torch.Tensor:
         """MSE of the normalised 6D rotations + velocity_weight x the MSE of their first differences (frame to
-        frame) + acceleration_weight x the MSE of their second differences, each against the data's."""
+        frame) + acceleration_weight x the MSE of their second differences + jerk_weight x that of their third,
+        each against the data's; + beat_weight x the first differences' MSE at the music beats (each frame
+        weighted by `beat_weights`, the mean over those weights): the motion at the beat (still on the press
+        and the nod, moving between) is what beat alignment measures, and a plain MSE blurs it."""
         inner = module.module if hasattr(module, "module") else module
         net = inner.net
         h, c = batch.state if batch.state is not None else (None, None)
@@ -132,8 +144,13 @@ class GesturesTrainer(TrainerBase):
         pose = torch.mean((y - target) ** 2)
         error = y - target
         total = pose
-        for weight in (self.config.velocity_weight, self.config.acceleration_weight):
+        c = self.config
+        for order, weight in enumerate((c.velocity_weight, c.acceleration_weight, c.jerk_weight)):
             error = error[:, 1:] - error[:, :-1]
+            if order == 0 and c.beat_weight > 0 and error.shape[1] > 0:
+                at_beats = batch["b"][:, 1:]
+                total = total + c.beat_weight * torch.sum(at_beats[..., None] * error ** 2) / (
+                    error.shape[-1] * torch.clamp(torch.sum(at_beats), min=1.0))
             if weight > 0 and error.shape[1] > 0:
                 total = total + weight * torch.mean(error ** 2)
         return total
