@@ -8,10 +8,10 @@ as scalar loops over dogs:
   -> gating (softmax of a small ELU MLP) -> the 8 experts' motion network, outputs blended by the gating
   -> root update -> trajectory and joint state -> local rotations from the predicted forward / up axes
 
-Two ways to run the network, picked by batch size (`NativeMANN.network_below`, measured by `neuropuppet bench
-mann`): below it every dog's network runs inside the one compiled call (`tick_kernel`: per dog, the experts'
-matrix-vector products over weight tables [K, in, out], `kernels.network.expert_mlp`); from it on the tick is
-`input_kernel` (trajectory, network input, gating; numba prange over dogs) -> the artifact's `ExpertMLP` on
+Two ways to run the network, picked by batch size (`NETWORK_BELOW`, measured by `neuropuppet bench mann`):
+below it every dog's network runs inside the one compiled call (`tick_kernel`: per dog, one pass over the
+experts' weights as the artifact stores them, side by side, `kernels.network.side_by_side_mlp`); from it on
+the tick is `input_kernel` (trajectory, network input, gating; numba prange over dogs) -> the artifact's `ExpertMLP` on
 the whole batch (torch: one matrix product per layer over the experts side by side, outputs blended) ->
 `output_kernel` (prange). Float32 state and buffers, allocated once (the torch batch path allocates its
 layer outputs).
@@ -74,7 +74,7 @@ class NativeNetwork(NamedTuple):
     gate_index: np.ndarray    # [GI] int64 normalised input columns the gating reads
     gate_w: tuple             # 3 x [1, in, out]
     gate_b: tuple             # 3 x [1, out]
-    motion_w: tuple           # 3 x [K, in, out]
+    motion_w: tuple           # 3 x [in, K * out] (`ExpertLinear.weight`: the experts side by side)
     motion_b: tuple           # 3 x [K, out]
 
     @classmethod
@@ -82,7 +82,7 @@ class NativeNetwork(NamedTuple):
         """From a `network.MANN` (its 3-layer gating and 3-layer expert MLP); ValueError for another layout."""
         arr = lambda t: np.ascontiguousarray(t.detach().cpu().float().numpy())   # noqa: E731
         gate = list(net.gate.mlp.layers)
-        motion = net.motion.expert_tables()
+        motion = [(layer.weight, layer.bias) for layer in net.motion.layers]
         if len(gate) != 3 or len(motion) != 3:
             raise ValueError(f"the compiled tick runs 3-layer gating and motion networks, got {len(gate)} and "
                              f"{len(motion)} layers")
@@ -93,12 +93,13 @@ class NativeNetwork(NamedTuple):
                    tuple(arr(w) for w, _ in motion), tuple(arr(b) for _, b in motion))
 
     @property
-    def widest(self) -> int:
-        return max(w.shape[2] for w in self.motion_w + self.gate_w)
+    def num_experts(self) -> int:
+        return self.motion_b[0].shape[0]
 
     @property
-    def num_experts(self) -> int:
-        return self.motion_w[0].shape[0]
+    def widest(self) -> int:
+        """Scratch size of a hidden layer / the accumulator: the widest layer, x K for the motion network."""
+        return max([w.shape[1] for w in self.motion_w] + [w.shape[2] for w in self.gate_w])
 
 
 class NativeSettings(NamedTuple):
@@ -155,7 +156,6 @@ class Scratch(NamedTuple):
     acc: np.ndarray
     y: np.ndarray             # [N, Y]
     frames: np.ndarray        # [N, J, 3, 3] joint rotations (columns x, y, z)
-    experts: np.ndarray       # [K] int64 0..K-1
     one: np.ndarray           # [1] int64 0 (the gating layers' single table)
     unit: np.ndarray          # [1] float32 1
 
@@ -266,8 +266,8 @@ def _dog_gating(c, st, net, sc, coeff):
 @_compiler.jit
 def _dog_network(c, net, sc, coeff):
     """Dog c's expert-blended motion network: sc.x[c] (normalised) -> sc.y[c] (normalised)."""
-    kernel_network.expert_mlp(sc.x[c], net.motion_w, net.motion_b, sc.experts, coeff[c], sc.experts.shape[0],
-                              sc.h0[c], sc.h1[c], sc.acc[c], sc.y[c])
+    kernel_network.side_by_side_mlp(sc.x[c], net.motion_w, net.motion_b, coeff[c], sc.h0[c], sc.h1[c], sc.acc[c],
+                                    sc.y[c])
 
 
 @_compiler.jit
@@ -389,9 +389,8 @@ def _regroup(f):
                         f[22], f[23], f[24], f[25], f[26], f[27])
     net = NativeNetwork(f[28], f[29], f[30], f[31], f[32], (f[33], f[34], f[35]), (f[36], f[37], f[38]),
                         (f[39], f[40], f[41]), (f[42], f[43], f[44]))
-    sc = Scratch(f[45], f[46], f[47], f[48], f[49], f[50], f[51], f[52], f[53], f[54], f[55], f[56], f[57], f[58],
-                 f[59])
-    out = Outputs(f[60], f[61], f[62], f[63], f[64], f[65], f[66])
+    sc = Scratch(f[45], f[46], f[47], f[48], f[49], f[50], f[51], f[52], f[53], f[54], f[55], f[56], f[57], f[58])
+    out = Outputs(f[59], f[60], f[61], f[62], f[63], f[64], f[65])
     return st, net, sc, out
 
 
@@ -468,16 +467,24 @@ class NativeMANN:
         n, j, g = batch_size, core.num_joints, core.num_gaits
         x_size, y_size = self.network.x_mean.shape[0], self.network.y_mean.shape[0]
         k, wide = self.network.num_experts, self.network.widest
-        if self.network.motion_w[0].shape[1] != x_size or self.network.motion_w[2].shape[2] != y_size:
-            raise ValueError("the motion network's first / last layers do not match its normalisation sizes")
+        sizes = [x_size] + [b.shape[1] for b in self.network.motion_b]
+        if sizes[-1] != y_size or any(w.shape != (a, k * b) or bias.shape != (k, b) for w, bias, a, b in
+                                      zip(self.network.motion_w, self.network.motion_b, sizes[:-1], sizes[1:])):
+            raise ValueError("the motion network's layers do not chain from its input to its output size")
         if self.network.gate_w[2].shape[2] != k or self.network.gate_w[0].shape[1] != self.network.gate_index.shape[0]:
             raise ValueError("the gating network does not map its input columns to one coefficient per expert")
+        st = self.settings
+        if st.x_at[X_JVEL] + 3 * j != x_size or st.y_at[Y_JVEL] + 3 * j != y_size:
+            raise ValueError(f"the network maps {x_size} -> {y_size} values; the tick's layouts need "
+                             f"{st.x_at[X_JVEL] + 3 * j} -> {st.y_at[Y_JVEL] + 3 * j}")
+        if not (0 <= self.network.gate_index).all() or not (self.network.gate_index < x_size).all():
+            raise ValueError("the gating reads columns outside the network input")
         cols, fk = 7 + g, core.future_kept
         z = lambda *shape: np.zeros(shape, np.float32)   # noqa: E731
         self.scratch = Scratch(z(n, self.settings.pad_low.shape[0]), z(n, g), z(n, g), z(n, 5),
                                z(n, self.settings.sample_frames.shape[0] + fk, cols), z(n, x_size),
                                z(n, self.network.gate_index.shape[0]), z(n, wide), z(n, wide), z(n, wide), z(n, y_size),
-                               z(n, j, 3, 3), np.arange(k, dtype=np.int64), np.zeros(1, np.int64),
+                               z(n, j, 3, 3), np.zeros(1, np.int64),
                                np.ones(1, np.float32))
         self.outputs = Outputs(z(n, 3), z(n, 4), z(n, j, 3), z(n, j, 4), z(n, core.num_feet), z(n, k), z(n, g))
         self.batched = batch_size >= NETWORK_BELOW if batched is None else bool(batched)

@@ -5,7 +5,8 @@ weights are tables w [T, in, out], b [T, out] (float32, C-contiguous): T expert 
 precomputed blends (PFNN's 50 phase buckets). A sample uses `count` of them, `index[m]` with
 coefficient `coeff[m]`, and its output is the coefficient-weighted sum of the tables' outputs, which
 equals the output of the coefficient-blended weights (the layer is linear in its weights) at the cost
-of `count` matrix-vector products and no per-sample weight matrix.
+of `count` matrix-vector products and no per-sample weight matrix. `side_by_side_layer` / `_mlp` do the
+same for all K experts over `ExpertLinear`'s own layout (weights side by side, [in, K * out]).
 
 Coefficient modes (`phase_coefficients`, PFNN's phase function; a gating network writes index/coeff
 itself): PHASE_EXACT cyclic Catmull-Rom over the T control sets, PHASE_NEAREST the nearest row of a
@@ -112,6 +113,50 @@ def expert_mlp(x, weights, biases, index, coeff, count, hidden_a, hidden_b, acc,
 
 
 @_compiler.jit
+def side_by_side_layer(x, w, b, coeff, acc, out):
+    """out[:n_out] = sum_k coeff[k] * (x @ W_k + b_k) with the K experts' weights side by side, w [in, K * n_out]
+    (`ExpertLinear.weight`'s layout: expert k is columns k*n_out..(k+1)*n_out), b [K, n_out]; acc: scratch of
+    K * n_out. One pass over w, four rows at a time (a third faster than `expert_layer`'s K passes for MANN's
+    564-128 layer: fewer loads and stores of the accumulator per multiply-add, measured)."""
+    n_in, width = w.shape
+    k_count, n_out = b.shape
+    for j in range(width):
+        acc[j] = 0.0
+    n4 = n_in - n_in % 4
+    for i in range(0, n4, 4):
+        x0, x1, x2, x3 = x[i], x[i + 1], x[i + 2], x[i + 3]
+        r0, r1, r2, r3 = w[i], w[i + 1], w[i + 2], w[i + 3]
+        for j in range(width):
+            acc[j] += x0 * r0[j] + x1 * r1[j] + x2 * r2[j] + x3 * r3[j]
+    for i in range(n4, n_in):
+        xi, row = x[i], w[i]
+        for j in range(width):
+            acc[j] += xi * row[j]
+    for j in range(n_out):
+        total = 0.0
+        for k in range(k_count):
+            total += coeff[k] * (acc[k * n_out + j] + b[k, j])
+        out[j] = total
+
+
+@_compiler.jit
+def side_by_side_mlp(x, weights, biases, coeff, hidden_a, hidden_b, acc, y):
+    """y = MLP(x) of `side_by_side_layer`s with ELU between them (`nn.ExpertMLP` in eval mode, its weights as
+    stored): weights / biases tuples of [in, K * out] / [K, out]; hidden_a, hidden_b: scratch of the widest
+    hidden layer, acc: of K x the widest layer."""
+    layers = len(weights)
+    src = x
+    for layer in range(layers):
+        last = layer == layers - 1
+        dst = y if last else (hidden_a if layer % 2 == 0 else hidden_b)
+        side_by_side_layer(src, weights[layer], biases[layer], coeff, acc, dst)
+        if not last:
+            for j in range(biases[layer].shape[1]):
+                dst[j] = scalar.elu(dst[j])
+        src = dst
+
+
+@_compiler.jit
 def normalise(x, mean, std):
     """x = (x - mean) / std in place."""
     for i in range(x.shape[0]):
@@ -141,4 +186,5 @@ def softmax(v):
 
 
 __all__ = ["PHASE_BUCKET", "PHASE_EXACT", "PHASE_LINEAR", "PHASE_NEAREST", "catmull_rom", "denormalise_finite",
-           "expert_layer", "expert_mlp", "normalise", "phase_coefficients", "softmax"]
+           "expert_layer", "expert_mlp", "normalise", "phase_coefficients", "side_by_side_layer",
+           "side_by_side_mlp", "softmax"]
