@@ -52,7 +52,7 @@ if numba.config.THREADING_LAYER == "default":
 
 _compiler = KernelCompiler(__file__, depends=[neuropuppet.locomotion.gaits, neuropuppet.locomotion.stick])
 
-NETWORK_BELOW = 4
+NETWORK_BELOW = 32
 """Batches smaller than this run each dog's network inside the compiled call; larger ones run the artifact's
 batched torch network between two compiled calls (measured: `neuropuppet bench mann`, README "MANN")."""
 
