@@ -28,6 +28,9 @@ person) on the same script and prints the metrics side by side:
 The script (`script()`): 2 s ahead, jumps of 5, 10, 20, 30, 45, 60 deg alternating left and right
 (2 s each, twice, the second time 8 deg up), a slow sweep (10 deg/s), a fast one (60 deg/s), a near
 target (0.3 m) and a far one (3 m); repeated for long runs.
+
+`--fresh` prints instead, per artifact, the angle to fixed targets (`FRESH_TARGETS`: ahead, 25-70 degrees off,
+near and far) 1.5-2 s and 4-5 s after a fresh character (no fixation before) is handed one.
 """
 from __future__ import annotations
 
@@ -252,17 +255,60 @@ def markdown(table: dict[str, dict[str, Any]]) -> str:
     return "\n".join(rows)
 
 
+FRESH_TARGETS = ((0, 0, 2.0), (25, 5, 2.0), (-40, -10, 3.0), (10, 0, 0.4), (40, 10, 2.0), (-60, 0, 2.0), (30, -20, 1.0),
+                 (0, -10, 0.3), (-20, 0, 0.5), (50, 20, 4.0), (-10, 5, 0.3), (70, 0, 2.0))
+"""(yaw, pitch deg, distance m) from the eye centre: fixed targets a fresh character is handed (`fresh_state`)."""
+
+
+def fresh_state(artifact: str | None = None, targets: tuple[tuple[float, float, float], ...] = FRESH_TARGETS,
+                spacing: float = 3.0) -> dict[tuple[float, float, float], tuple[float, float]]:
+    """Per target: the median angle (deg) between the gaze and a fixed target 1.5-2 s and 4-5 s after a character
+    starts from a fresh state (no fixation before), each target handed to its own character from the first tick."""
+    import torch
+    import neuropuppet as npp
+    from neuropuppet.ports import TickInputs
+    ctl = npp.make("gaze", len(targets), device="cpu", artifact=artifact, spacing=spacing)
+    ahead = torch.tensor([[0.0, 1.6, 2.0]]) + ctl.step(TickInputs(1 / FPS, 0, 0.0, {"gaze_target": torch.zeros(
+        len(targets), 3)})).root_position.cpu() * torch.tensor([1.0, 0.0, 0.0])
+    origin = ctl.step(TickInputs(1 / FPS, 1, 1 / FPS, {"gaze_target": ahead})).extras["gaze_origin"].cpu().numpy()
+    ctl.reset()
+    t = np.asarray(targets, np.float64)
+    points = origin + t[:, 2:3] * _direction(t[:, 0], t[:, 1])
+    err = []
+    for i in range(5 * FPS):
+        pose = ctl.step(TickInputs(1 / FPS, i, i / FPS, {"gaze_target": torch.as_tensor(points, dtype=torch.float32)}))
+        err.append(np.degrees(pose.extras["gaze_error"][:, 0].cpu().numpy()))
+    e = np.array(err)
+    return {tuple(map(float, k)): (float(np.median(e[90:120, j])), float(np.median(e[240:, j])))
+            for j, k in enumerate(targets)}
+
+
+def fresh_markdown(rows: dict[str, dict[tuple[float, float, float], tuple[float, float]]]) -> str:
+    names = list(rows)
+    out = ["| target (yaw, pitch deg, distance m) | " + " | ".join(f"{n}: 1.5-2 s / 4-5 s, deg" for n in names) + " |",
+           "|---" * (len(names) + 1) + "|"]
+    for k in next(iter(rows.values())):
+        out.append(f"| {k} | " + " | ".join(f"{rows[n][k][0]:.2f} / {rows[n][k][1]:.2f}" for n in names) + " |")
+    out.append("| worst at 4-5 s | " + " | ".join(f"{max(v[1] for v in rows[n].values()):.2f}" for n in names) + " |")
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--minutes", type=float, default=0.0, help="also run gaze this long on a repeated script (drift)")
     p.add_argument("--artifact", action="append", default=[], metavar="NAME=PATH",
                    help="gaze artifacts to measure (repeatable; default: the shipped gaze.pt and gaze_lod.pt)")
     p.add_argument("--json", type=Path, help="also write the table to this JSON file")
+    p.add_argument("--fresh", action="store_true",
+                   help="instead: the settle from a fresh state on fixed targets (FRESH_TARGETS) per artifact")
     args = p.parse_args(argv)
     from .controller import DEFAULT_DIR
     arts = dict(a.split("=", 1) for a in args.artifact) or {
         "gaze": str(DEFAULT_DIR / "gaze.pt"), "gaze_lod": str(DEFAULT_DIR / "gaze_lod.pt")}
     arts = {k: v for k, v in arts.items() if Path(v).is_file()}
+    if args.fresh:
+        print(fresh_markdown({k: fresh_state(v) for k, v in arts.items()}))
+        return
     table = compare(args.minutes, arts)
     if args.json:
         import json

@@ -9,6 +9,9 @@ A clip is a dict {name: tensor [T_i, ...]} (features, targets, ...). Two plans:
                    `lanes` x world lanes of equal length; step k takes window k of every lane, and
                    the loss hands the state it reached to the lane's next window with
                    `batch.carry(state)` (detached, zeroed where a lane starts a new clip).
+                   Option `cold_start` (default 0: off): that share of the training windows
+                   (`batch`) inside a clip start from zero state too, so the model also learns
+                   to pick a sequence up from a fresh state (a character spawned mid-scene).
 
 Both yield `SequenceBatch`: `batch["x"]` is [B, T, ...], `batch.reset` [B] says which lanes start
 a sequence, `batch.state` is the carried state (None: start from zeros). A clip's last frames that
@@ -119,14 +122,20 @@ class TBPTTChunks:
 
     state_batch_dim: the batch dimension of the state tensors (0 for [B, H] cells, 1 for nn.LSTM's
     [layers, B, H]). Carried state is part of `state_dict()`, so a resumed run continues exactly.
+    cold_start: the probability (0..1) that a training window (`batch`) that would carry its lane's
+    state starts from zero state instead (drawn per lane and step from `seed` and the epoch, so a
+    resumed run draws the same); 0, the default, changes nothing. Iteration (validation) never does.
     """
 
     def __init__(self, clips: Sequence[Mapping[str, torch.Tensor]], window: int, lanes: int,
-                 *, seed: int = 0, state_batch_dim: int = 0) -> None:
+                 *, seed: int = 0, state_batch_dim: int = 0, cold_start: float = 0.0) -> None:
         if window < 1 or lanes < 1:
             raise ValueError("TBPTTChunks: window and lanes must be at least 1")
+        if not 0.0 <= cold_start <= 1.0:
+            raise ValueError(f"TBPTTChunks: cold_start must be within 0..1, got {cold_start}")
         self.clips = list(clips)
         self.window, self.lanes, self.seed, self.state_batch_dim = window, lanes, seed, state_batch_dim
+        self.cold_start = float(cold_start)
         self.starts = [list(range(0, n - window + 1, window)) for n in _clip_lengths(self.clips)]
         self.total = sum(map(len, self.starts))
         self._layouts: dict[tuple[int, int, bool], list[list[tuple[int, int]]]] = {}
@@ -153,10 +162,21 @@ class TBPTTChunks:
             self._layouts = {key: [stream[i * steps:(i + 1) * steps] for i in range(self.lanes * world)]}
         return self._layouts[key]
 
+    def cold(self, epoch: int, at: int, world: int = 1) -> torch.Tensor:
+        """[lanes x world] bool: the lanes whose window `at` of `epoch` starts cold (see `cold_start`)."""
+        n = self.lanes * world
+        if self.cold_start <= 0.0:
+            return torch.zeros(n, dtype=torch.bool)
+        steps = self.steps_per_epoch(world)
+        g = torch.Generator().manual_seed((self.seed * 1_000_003 + epoch) * (steps + 1) + at + 1)
+        return torch.rand(n, generator=g) < self.cold_start
+
     def _make(self, lanes: list[list[tuple[int, int]]], at: int, state: Any,
-              keep: Callable[[Any], None]) -> SequenceBatch:
+              keep: Callable[[Any], None], cold: torch.Tensor | None = None) -> SequenceBatch:
         picks = [lane[at] for lane in lanes]
         reset = torch.tensor([at == 0 or s == 0 for _, s in picks])
+        if cold is not None:
+            reset = reset | cold
         if state is not None:
             state = zero_lanes(state, reset, self.state_batch_dim)
         return SequenceBatch(_stack(self.clips, picks, self.window), reset, state, keep)
@@ -168,7 +188,8 @@ class TBPTTChunks:
 
         def keep(s: Any) -> None:
             self._carried, self._carried_at = detach_state(s), here
-        return self._make(lanes, at, state, keep)
+        cold = self.cold(epoch, at, world)[rank * self.lanes:(rank + 1) * self.lanes] if self.cold_start > 0 else None
+        return self._make(lanes, at, state, keep, cold)
 
     def __iter__(self) -> Iterator[SequenceBatch]:
         lanes = self.layout(0, 1, shuffle=False)

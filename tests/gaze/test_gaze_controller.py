@@ -40,16 +40,16 @@ def ticks(controller, points: np.ndarray, n: int, start: int = 0) -> list[dict[s
     return out
 
 
-# From a fresh state (no fixation before): the angle to a fixed target 4-5 s in. The goal is 2 degrees;
-# the shipped network meets it ahead and 25 degrees off, and misses it from a cold start 40 degrees off (2.2)
-# and on a near target at 0.4 m (2.6): those bounds state the miss (README, gaze section).
-@pytest.mark.parametrize("yaw,pitch,distance,bound", [(0, 0, 2.0, 2.0), (25, 5, 2.0, 2.0), (-40, -10, 3.0, 3.0),
-                                                      (10, 0, 0.4, 3.0)])
-def test_settles_on_a_fixed_target(yaw, pitch, distance, bound):
+# From a fresh state (no fixation before): the angle to a fixed target 4-5 s in, under the 2 degrees ahead,
+# beside, from a cold start 40 and 60 degrees off and on near targets (0.4 m, 0.3 m). The training data start
+# every clip at rest, so a first target off the nose is a jump the network learns to settle from zero state.
+@pytest.mark.parametrize("yaw,pitch,distance", [(0, 0, 2.0), (25, 5, 2.0), (-40, -10, 3.0), (-60, 0, 2.0),
+                                                (10, 0, 0.4), (0, -10, 0.3)])
+def test_settles_on_a_fixed_target(yaw, pitch, distance):
     ctl = npp.make("gaze", 1, device="cpu")
     out = ticks(ctl, at_angle(yaw, pitch, distance)[None], 300)
     err = np.degrees([o["gaze_error"][0, 0] for o in out[240:]])
-    assert np.median(err) < bound
+    assert np.median(err) < 2.0
     eyes = np.degrees(np.abs([o["eye_angles"] for o in out]))
     assert eyes.max() < 41
 

@@ -65,3 +65,13 @@ def test_the_ground_truth_reacts_after_its_latency_and_follows_the_main_sequence
     assert amp == pytest.approx(20.0, abs=0.5) and dur == pytest.approx(float(saccade_duration(amp)))
     moved = labels["saccade"].sum()                             # frames the saccade takes, no stalled frame
     assert moved == int(np.ceil(dur * FPS))
+
+
+def test_fresh_state_settle_is_measured_per_target():
+    from neuropuppet.controllers.gaze.quality import fresh_markdown, fresh_state
+    targets = ((-60.0, 0.0, 2.0), (0.0, -10.0, 0.3))
+    rows = fresh_state(targets=targets)
+    assert list(rows) == list(targets)
+    assert all(0 <= late < 2.0 for _, late in rows.values()), rows      # the shipped network from zero state
+    text = fresh_markdown({"gaze": rows})
+    assert "(-60.0, 0.0, 2.0)" in text and "worst at 4-5 s" in text

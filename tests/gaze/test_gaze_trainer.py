@@ -72,6 +72,8 @@ def test_bad_config_and_data_are_clear(tmp_path):
         GazeTrainer(GazeTrainConfig(hidden=0), workdir=tmp_path)
     with pytest.raises(ConfigError, match="velocity_weight"):
         GazeTrainer(GazeTrainConfig(velocity_weight=-1.0), workdir=tmp_path)
+    with pytest.raises(ConfigError, match="cold_start"):
+        GazeTrainer(GazeTrainConfig(cold_start=1.5), workdir=tmp_path)
     from neuropuppet.motion.synth import generate
     bvh = next(p for p in generate("biped", tmp_path, minutes=0.05, seed=1, progress=False) if p.suffix == ".bvh")
     with pytest.raises(MotionDataError, match="LeftEyelid"):

@@ -25,6 +25,7 @@ class GazeTrainConfig(TrainingConfig):
     settled_weight: float = 2.0         # extra weight of frames where the ground truth has settled on the target
     blink_weight: float = 1.0           # weight of the blink-onset cross-entropy beside the angles' MSE
     velocity_weight: float = 0.0        # weight of the MSE of the angles' per-tick change (sharp, fast saccades)
+    cold_start: float = 0.0             # share of training windows inside clips that start from zero state (TBPTTChunks)
     eval_every: int = 200
     checkpoint_every: int = 500
     grad_clip: float = 1.0

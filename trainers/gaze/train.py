@@ -40,7 +40,7 @@ class GazeTrainer(TrainerBase):
     artifact_name: ClassVar[str] = "gaze.pt"
     dataset_version: ClassVar[int] = 2
     positive_keys: ClassVar[tuple[str, ...]] = ("hidden", "layers", "window")
-    non_negative_keys: ClassVar[tuple[str, ...]] = ("input_noise", "blink_weight", "velocity_weight")
+    non_negative_keys: ClassVar[tuple[str, ...]] = ("input_noise", "blink_weight", "velocity_weight", "cold_start")
     config: GazeTrainConfig
 
     def check_config(self) -> None:
@@ -48,6 +48,8 @@ class GazeTrainer(TrainerBase):
         c = self.config
         if c.kind not in ("lstm", "gru"):
             raise ConfigError(f"gaze config: kind must be lstm or gru, got {c.kind!r}")
+        if c.cold_start > 1:
+            raise ConfigError(f"gaze config: cold_start is a share of windows (0..1), got {c.cold_start}")
 
     # -- data ---------------------------------------------------------------------------------------
     def data_files(self) -> list[Path]:
@@ -75,7 +77,8 @@ class GazeTrainer(TrainerBase):
         model.x_norm.set(*block_statistics(ds.x[split.train], {"direction": slice(0, 3), "distance": slice(3, 4),
                                                                "turn": slice(4, 5)}))
         model.y_norm.set(*block_statistics(ds.angles[split.train], {"head": slice(0, 2), "eyes": slice(2, 6)}))
-        train = TBPTTChunks(self._clips(ds, split.train), c.window, c.batch_size, seed=c.seed, state_batch_dim=1)
+        train = TBPTTChunks(self._clips(ds, split.train), c.window, c.batch_size, seed=c.seed, state_batch_dim=1,
+                            cold_start=c.cold_start)
         val = TBPTTChunks(self._clips(ds, split.held_out), c.window, 2, state_batch_dim=1)
         return Setup(model, train, val)
 

@@ -15,6 +15,8 @@ What it models
     is a jump (a saccade after the reaction time), never pursuit, however small.
   * Nothing reacts before its latency: the body's turn toward a target far off it starts after the
     saccade's reaction time too.
+  * A clip starts at rest (body, head and eyes ahead): its first target, wherever it is, is a jump
+    (a cold start: what a fresh character does when it is handed a target off its nose).
   * Eye-head coordination: shifts beyond the clip's `head_free` (10-20 deg) move the head too, by
     the clip's `head_share` (0.7-0.95) of the part beyond, on a critically damped spring
     (time constant 90-160 ms per clip); the eyes counter-rotate as the head arrives (eye-in-head
@@ -193,7 +195,7 @@ def simulate(rng: np.random.Generator, target: np.ndarray, person: dict[str, flo
     gaze, head, body = np.zeros((frames, 2)), np.zeros((frames, 2)), np.zeros(frames)
     saccade = np.zeros(frames, bool)
     records, evoked = [], []
-    g = target[0, :2].copy()
+    g = np.zeros(2)                 # at rest before the clip: eyes ahead (a first target off it is a jump)
     h, h_vel, h_goal = np.zeros(2), np.zeros(2), np.zeros(2)
     b, b_vel, b_goal = np.zeros(1), np.zeros(1), np.zeros(1)
     active = None  # (first frame, start gaze, end gaze, duration in frames)
