@@ -16,7 +16,8 @@ an audio width read from its artifact):
                 over a body; present = usable as a layer. Its step then sees `inputs["pose_below"]`
                 (a `neuropuppet.stack.PoseBelow`). `layer_reads`: joints whose world transforms it
                 needs from the pose below (default: its layer_joints and their parents).
-  default_modifiers  optional tuple of pose-modifier names applied after it by default ("foot_lock")
+  default_modifiers  optional tuple of pose modifiers applied after it by default: names ("foot_lock") or
+                     mappings with options ({"name": "foot_lock", "release_frames": 10})
 
 and implements:
 
