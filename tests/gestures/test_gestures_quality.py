@@ -2,7 +2,8 @@
 
 Bound stated here (issue 12 item 8): on a 20 s piano clip of an unseen seed, the shipped model's beat
 alignment is at least BEAT_ALIGNMENT_BOUND x the ground truth's on the same clip (the issue's item-6
-goal is 0.8x, missed by the shipped model; the report of `python -m neuropuppet.controllers.gestures.quality` gives the figure)."""
+goal is 0.8x, met on three of the quality script's four unseen seeds and missed on the 61 BPM one; the
+report of `python -m neuropuppet.controllers.gestures.quality` gives the figures)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,8 +19,9 @@ from neuropuppet.motion.synth.biped import biped_skeleton
 
 from gestures_helpers import tiny_artifact
 
-BEAT_ALIGNMENT_BOUND = 0.45
-"""The shipped default (66f09bd) measured 0.66x here (0.488 vs 0.738): the issue's 0.8x goal is missed."""
+BEAT_ALIGNMENT_BOUND = 0.7
+"""The shipped default (trained with the beat term, 72 minutes) measured 1.00x here (0.737 vs 0.738); the one
+before it 0.66x (0.488 vs 0.738)."""
 
 
 @pytest.fixture(scope="module")
