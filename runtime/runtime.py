@@ -80,6 +80,53 @@ class GroupStats:
     step_seconds: float = 0.0
 
 
+class PoseCopy:
+    """`dst.copy_(src)` for the runtime's two pose buffers, on numpy views on the CPU.
+
+    A plan per destination buffer pairs each of its tensors with the source's; it holds while the source
+    (and destination) hand over the same tensor objects with the same extras, as a controller that writes
+    into its own buffers does, and is made again otherwise. Off the CPU, or when shapes or dtypes differ
+    (torch casts or broadcasts), it is `PoseBatch.copy_`.
+    """
+
+    def __init__(self) -> None:
+        # id(dst) -> (ids of the tensors, src's extras names, (dst, src) numpy view pairs or None, the tensors)
+        self._plans: dict[int, tuple[tuple[int, ...], tuple[str, ...], list[tuple[np.ndarray, np.ndarray]] | None,
+                                     tuple[torch.Tensor, ...]]] = {}
+
+    def __call__(self, dst: PoseBatch, src: PoseBatch) -> None:
+        ids = tuple(map(id, (src.root_position, src.root_rotation, src.local_positions, src.local_rotations,
+                             dst.root_position, dst.root_rotation, dst.local_positions, dst.local_rotations,
+                             *src.extras.values(), *dst.extras.values())))
+        plan = self._plans.get(id(dst))
+        if plan is not None and plan[0] == ids and plan[1] == tuple(src.extras):   # the plan holds the tensors:
+            # their ids are not reused while it lives
+            if plan[2] is None:
+                dst.copy_(src)
+                return
+            for d, s in plan[2]:
+                np.copyto(d, s)
+            return
+        dst.copy_(src)                              # allocates dst's extras the first time
+        if len(self._plans) > 8:
+            self._plans.clear()
+        self._plans[id(dst)] = self._plan(dst, src)
+
+    @staticmethod
+    def _plan(dst: PoseBatch, src: PoseBatch) -> Any:
+        pairs = [(getattr(dst, k), getattr(src, k))
+                 for k in ("root_position", "root_rotation", "local_positions", "local_rotations")]
+        pairs += [(dst.extras[k], v) for k, v in src.extras.items()]
+        tensors = (src.root_position, src.root_rotation, src.local_positions, src.local_rotations,
+                   dst.root_position, dst.root_rotation, dst.local_positions, dst.local_rotations,
+                   *src.extras.values(), *dst.extras.values())
+        host = len(dst.extras) == len(src.extras) and all(
+            d.device.type == "cpu" and s.device.type == "cpu" and d.shape == s.shape and d.dtype == s.dtype
+            and not d.requires_grad and not s.requires_grad for d, s in pairs)
+        return (tuple(map(id, tensors)), tuple(src.extras),
+                [(d.numpy(), s.numpy()) for d, s in pairs] if host else None, tensors)
+
+
 class CharacterGroup:
     """N characters of one stack: body controller, layers, modifiers, their sources and last two poses."""
 
@@ -122,6 +169,7 @@ class CharacterGroup:
         self._rest = rest.clone()     # the rest of the joints layers add, restored under them every tick
         self.pose = rest              # composed pose after the latest tick (device tensors)
         self.previous = rest.clone()  # after the tick before it
+        self._copy_pose = PoseCopy()
         self.modifiers = self._bind_modifiers(modifiers)
         self.stats = GroupStats()
 
@@ -215,7 +263,7 @@ class CharacterGroup:
         self.previous, self.pose = self.pose, self.previous
         pose = self.pose
         if not self.layers:
-            pose.copy_(out)
+            self._copy_pose(pose, out)
         else:
             self._write_body(out)
             for k, layer in enumerate(self.layers, start=1):
@@ -355,12 +403,16 @@ class CameraYawSource:
 
     def __init__(self, runtime: "Runtime") -> None:
         self.runtime = runtime
+        self._view: tuple[torch.Tensor | None, np.ndarray | None] = (None, None)
 
     def sample(self, inputs: TickInputs) -> None:
         dst = inputs.get(CAMERA_YAW.name)
         if dst is not None:
-            if dst.device.type == "cpu":
-                dst.numpy().fill(float(self.runtime.camera_yaw))
+            if dst is not self._view[0]:
+                self._view = (dst, dst.numpy() if dst.device.type == "cpu" else None)
+            view = self._view[1]
+            if view is not None:                    # a numpy view made once: no torch op per tick
+                view.fill(float(self.runtime.camera_yaw))
             else:
                 dst.fill_(float(self.runtime.camera_yaw))
 

@@ -12,7 +12,8 @@ from neuropuppet.artifacts import Artifact, pick_device, quiet_torchscript
 from neuropuppet.channels import GAMEPAD_WIDTH
 from neuropuppet.controller import PLUGIN_API_VERSION, character_indices
 from neuropuppet.errors import ArtifactError, InputError
-from neuropuppet.locomotion.third_person import third_person_pads_
+from neuropuppet.kernels.locomotion import third_person_pads
+from neuropuppet.locomotion.third_person import STRAFE_COLUMN, third_person_pads_
 from neuropuppet.motion.skeleton import Skeleton
 from neuropuppet.pose import PoseBatch
 from neuropuppet.ports import CAMERA_YAW, GAMEPAD, TERRAIN, InputSpec, OutputSpec, TickInputs
@@ -114,6 +115,9 @@ class MANNController:
         self._pads_np = self._pads.numpy() if self._native is not None else None
         self._native_tensors: tuple[torch.Tensor, ...] = ()
         self._yaw0 = torch.zeros(self.batch_size, device=self.device)
+        self._pads_host = self._pads.numpy() if self.device.type == "cpu" else None    # the CPU stick path's buffers
+        self._yaw_host = np.zeros(self.batch_size, np.float32)
+        self._host_views: dict[int, tuple[torch.Tensor, np.ndarray]] = {}
         self._terrain_source: HeightField | None = None
         self.set_terrain(HeightField.flat())
         names = ", ".join(self.gaits)
@@ -261,6 +265,8 @@ class MANNController:
             return self._pads
         if pads.shape != (self.batch_size, GAMEPAD_WIDTH):
             raise InputError(f"mann: gamepad tensor has shape {tuple(pads.shape)}, expected ({self.batch_size}, {GAMEPAD_WIDTH})")
+        if self.device.type == "cpu" and pads.device.type == "cpu" and (camera_yaw is None or camera_yaw.device.type == "cpu"):
+            return self._camera_relative_host(pads, camera_yaw)
         self._pads.copy_(torch.nan_to_num(pads.to(self.device), 0.0, 0.0, 0.0).clamp(-1.0, 1.0))
         yaw = self._yaw0 if camera_yaw is None else torch.nan_to_num(camera_yaw.to(self.device).reshape(-1), 0.0, 0.0, 0.0)
         if self.device.type == "cpu":
@@ -268,3 +274,40 @@ class MANNController:
         else:
             third_person_pads_(self._pads, yaw)
         return self._pads
+
+    def _camera_relative_host(self, pads: torch.Tensor, camera_yaw: torch.Tensor | None) -> torch.Tensor:
+        """`_camera_relative` on CPU tensors in numpy, on views made once per input tensor (no torch ops, no
+        allocation but the finite masks): the same values as the torch path (NaN/inf -> 0, clamped to [-1, 1])."""
+        out = self._pads_host
+        np.copyto(out, self._host(pads))
+        np.minimum(_finite_(out), 1.0, out=out)
+        np.maximum(out, -1.0, out=out)
+        yaw = self._yaw_host
+        if camera_yaw is None:
+            yaw.fill(0.0)
+        else:
+            if camera_yaw.numel() != self.batch_size:
+                raise InputError(f"mann: camera_yaw has {camera_yaw.numel()} values for {self.batch_size} dogs")
+            np.copyto(yaw, self._host(camera_yaw).reshape(-1))
+            _finite_(yaw)
+        third_person_pads(out, yaw, STRAFE_COLUMN)      # third_person_pads_'s compiled twin, on the checked buffers
+        return self._pads
+
+    def _host(self, t: torch.Tensor) -> np.ndarray:
+        """A numpy view of CPU tensor `t`, made once per tensor object (the runtime's input buffers are reused)."""
+        cached = self._host_views.get(id(t))
+        if cached is not None and cached[0] is t:
+            return cached[1]
+        if len(self._host_views) > 8:
+            self._host_views.clear()
+        view = t.detach().numpy()
+        self._host_views[id(t)] = (t, view)
+        return view
+
+
+def _finite_(a: np.ndarray) -> np.ndarray:
+    """a in place with NaN/inf -> 0 (torch.nan_to_num(a, 0, 0, 0)); ufuncs only (ndarray.any's wrapper costs more)."""
+    finite = np.isfinite(a)
+    if not np.logical_and.reduce(finite, axis=None):
+        a[~finite] = 0.0
+    return a

@@ -47,10 +47,15 @@ class HostStaging:
 
     def __init__(self) -> None:
         self.host: torch.Tensor | None = None
+        self._view: tuple[torch.Tensor | None, np.ndarray | None] = (None, None)
 
     def write(self, dst: torch.Tensor, rows: np.ndarray) -> None:
-        if dst.device.type == "cpu":        # straight into the buffer: no staging copy on the CPU
-            dst.numpy()[...] = rows
+        target, view = self._view
+        if target is not dst:
+            view = dst.numpy() if dst.device.type == "cpu" else None
+            self._view = (dst, view)
+        if view is not None:                # straight into the buffer (a view made once): no staging copy on the CPU
+            view[...] = rows
             return
         if self.host is None or self.host.shape != dst.shape:
             self.host = torch.empty(dst.shape, dtype=dst.dtype, pin_memory=torch.cuda.is_available())

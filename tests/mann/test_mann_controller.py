@@ -207,3 +207,24 @@ def test_foot_lock_keeps_planted_paws_still(quality_figures):
         assert max(quality_figures["foot_lock"][gait]["skating"]) < 0.005, gait
         raw, locked = quality_figures["model"][gait]["offsets"], quality_figures["foot_lock"][gait]["offsets"]
         assert max(_circ(a, b) for a, b in zip(raw, locked)) < 0.1, (gait, raw, locked)
+
+
+def test_cpu_stick_path_equals_the_torch_formula(artifact):
+    """The numpy camera-relative stick (CPU) gives the torch path's pad: NaN/inf -> 0, clamped, turned by the
+    camera's yaw (NaN yaw -> 0); a new input tensor object is read, not a stale view of the old one."""
+    from neuropuppet.locomotion.third_person import third_person_pads_
+    ctrl = MANNController.from_artifact(artifact, batch_size=4)
+    rng = np.random.default_rng(5)
+    for _ in range(3):
+        pads = torch.as_tensor(rng.normal(0, 2, (4, 21)).astype(np.float32))
+        pads[0, 0], pads[1, 1], pads[2, 5], pads[3, 0] = float("nan"), float("inf"), -float("inf"), 1e9
+        pads[3, 15] = 1.0                                      # strafe held
+        yaw = torch.as_tensor(rng.uniform(-4, 4, (4, 1)).astype(np.float32))
+        yaw[1, 0] = float("nan")
+        want = third_person_pads_(torch.nan_to_num(pads, 0.0, 0.0, 0.0).clamp(-1.0, 1.0),
+                                  torch.nan_to_num(yaw.reshape(-1), 0.0, 0.0, 0.0))
+        got = ctrl._camera_relative(pads, yaw)
+        assert got is ctrl._pads and torch.allclose(got, want, atol=1e-6)
+        assert torch.isnan(pads[0, 0])                         # the input stays as given
+    assert torch.allclose(ctrl._camera_relative(pads, None), third_person_pads_(
+        torch.nan_to_num(pads, 0.0, 0.0, 0.0).clamp(-1.0, 1.0), torch.zeros(4)), atol=1e-6)

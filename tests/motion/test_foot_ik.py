@@ -386,3 +386,25 @@ def test_pfnn_default_skates_far_less_with_foot_lock() -> None:
     assert np.isfinite(locked).all()
     hips = [c.skeleton.index(n) for n in ("LeftUpLeg", "RightUpLeg")]
     assert np.linalg.norm(locked[:, feet[::2]] - locked[:, hips], axis=-1).max() <= LEG_LENGTH * 0.999 + 1e-4
+
+
+def test_reused_arrays_take_the_bound_path_and_match_fresh_arrays() -> None:
+    """The same array objects every tick (as the runtime's pose buffers, two alternating) go through the bound
+    kernel; results equal fresh arrays through the checked path, also after the height field is swapped."""
+    seq = walk(frames=160, n=2, seed=4)
+    bumpy = HeightField(np.random.default_rng(1).uniform(-0.1, 0.1, (20, 20)).astype(np.float32), (-10, -10), 1.0)
+    fresh, reused = FootLock(SKELETON, LEGS, 2), FootLock(SKELETON, LEGS, 2)
+    buffers = [tuple(np.empty_like(a[0]) for a in seq) for _ in range(2)]
+    for k in range(len(seq[0])):
+        field = HeightField.flat() if k < 80 else bumpy
+        frame = tuple(a[k].copy() for a in seq)
+        fresh.apply(*frame, field.sample)                # a bound method: the checked path each tick
+        buf = buffers[k % 2]
+        for dst, src in zip(buf, frame):
+            dst[...] = src if dst is not buf[3] else seq[3][k]
+        reused.apply(*buf, field)
+        assert np.array_equal(buf[3], frame[3])
+    assert len(reused._bound) == 2 and not fresh._bound
+    assert reused.locked.any() and np.array_equal(reused._state, fresh._state)
+    with pytest.raises(InputError, match="float32"):    # other arrays are checked again
+        reused.apply(*buffers[0][:3], buffers[0][3].astype(np.float64), buffers[0][4], bumpy)
