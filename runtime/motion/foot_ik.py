@@ -678,13 +678,22 @@ class FootLock:
         self._qz = np.zeros((n, m, 2))
         self._heights = np.zeros((n, m, 2))
         self._bound: dict[int, tuple] = {}
+        self._seen: dict[int, tuple] = {}
         self._warm_up()
 
     def _bind(self, args: tuple, given: tuple, height_at: HeightSource) -> None:
         """Remember the compiled overload numba chose for `args` (checked, converted arrays of one call), so
         that the next calls with the very same array objects and height field skip the checks and numba's
         argument typing: `apply`'s fast path (binding only arrays passed in as the kernel reads them). One
-        binding per local_rotations array (the runtime alternates two pose buffers)."""
+        binding per local_rotations array (the runtime alternates two pose buffers), made on the second call
+        with the same arrays (a caller handing fresh arrays every call pays no typing)."""
+        key = id(given[3])
+        seen = self._seen.get(key)
+        if seen is None or any(a is not b for a, b in zip(seen, given)):
+            if len(self._seen) > 8:                     # fresh arrays every call (host copies): no binding
+                self._seen.clear()
+            self._seen[key] = given                     # bind on the second call with these arrays
+            return
         overload = _apply_grid.overloads.get(tuple(_apply_grid.typeof_pyval(a) for a in args))
         if len(self._bound) > 8:                        # pose buffers come and go: forget old ones
             self._bound.clear()
@@ -706,6 +715,7 @@ class FootLock:
         self.apply(np.zeros((n, 3), np.float32), identity, rest, rotations,
                    np.zeros((n, self._max_col + 1), np.float32), HeightField.flat())
         self._bound.clear()
+        self._seen.clear()
         self.reset()
 
     def reset(self, indices: Sequence[int] | None = None) -> None:
