@@ -23,6 +23,7 @@ import torch
 
 from neuropuppet.kernels import KernelCompiler
 from neuropuppet.kernels import network as nk
+from neuropuppet.kernels import quaternion
 from neuropuppet.kernels import recurrent
 
 _compiler = KernelCompiler(__file__)
@@ -40,21 +41,8 @@ def sixd_to_quat(d, q):
     n2 = max(math.sqrt(a2x * a2x + a2y * a2y + a2z * a2z), 1e-8)
     b2x, b2y, b2z = a2x / n2, a2y / n2, a2z / n2
     b3x, b3y, b3z = b1y * b2z - b1z * b2y, b1z * b2x - b1x * b2z, b1x * b2y - b1y * b2x
-    m00, m01, m02 = b1x, b2x, b3x                 # columns b1, b2, b3
-    m10, m11, m12 = b1y, b2y, b3y
-    m20, m21, m22 = b1z, b2z, b3z
-    trace = m00 + m11 + m22
-    if trace >= m00 and trace >= m11 and trace >= m22:
-        w, x, y, z = 1.0 + trace, m21 - m12, m02 - m20, m10 - m01
-    elif m00 >= m11 and m00 >= m22:
-        w, x, y, z = m21 - m12, 1.0 + m00 - m11 - m22, m10 + m01, m02 + m20
-    elif m11 >= m22:
-        w, x, y, z = m02 - m20, m10 + m01, 1.0 - m00 + m11 - m22, m21 + m12
-    else:
-        w, x, y, z = m10 - m01, m02 + m20, m21 + m12, 1.0 - m00 - m11 + m22
-    norm = max(math.sqrt(w * w + x * x + y * y + z * z), 1e-8)
-    sign = -1.0 if w < 0.0 else 1.0
-    q[0], q[1], q[2], q[3] = sign * w / norm, sign * x / norm, sign * y / norm, sign * z / norm
+    # the matrix's columns are b1, b2, b3; its rows go to Shepperd's method
+    q[0], q[1], q[2], q[3] = quaternion.from_matrix((b1x, b2x, b3x), (b1y, b2y, b3y), (b1z, b2z, b3z))
 
 
 @_compiler.jit
