@@ -3,7 +3,11 @@
 Figures (CPU; CUDA too when present), the shipped artifact (else a random-weight hidden-512 MANN):
   tick_1        one dog's full tick as the runtime runs it (`Runtime.tick`: input, the MANN tick of engine
                 "auto": the compiled one on the CPU, the `foot_lock` modifier), p50/p99, and without the foot
-                lock; the same with engine "torch" (the TorchScript tick, tick_1_torch); timed in turn with
+                lock; the same with engine "torch" (the TorchScript tick, tick_1_torch); all seven figures here
+                are timed in blocks of BLOCK calls in a row (warm caches, as PFNN's bench times its tick), the
+                blocks of the seven in turn (so that load falls on all alike)
+  in_turn       the tick, the MLP and the torch tick called once each in turn instead (each call finds the
+                caches the others left: the cost when other work runs between a game's ticks)
   mlp_1         one forward of a plain 480-512-512-363 ELU MLP (the floor), p50/p99
   net_1, gate_1 the torch MANN network alone (normalisation, gating, 8 experts) and its gating network alone:
                 the gating's share of the network and of the torch tick
@@ -43,6 +47,7 @@ from .network import MANN, mann_from_state
 
 TICK_BUDGET_S = 1.0 / 60.0
 GOAL_TICK_1_MS, GOAL_CROWD = 0.2, 500
+BLOCK = 50                 # calls in a row per function and repetition (tick_1 ... gate_1)
 MATRIX_OPS = ("aten::addmm", "aten::mm", "aten::bmm", "aten::matmul", "aten::linear")
 BLEND_BATCHES = (1, 4, 16, 64, 256, 512)
 NATIVE_BATCHES = (1, 2, 4, 8, 16, 32, 64)
@@ -122,7 +127,7 @@ def native_figures(artifact: Path, reps: int = 200) -> dict[str, Any]:
     call, tick = engine(1, False)
     c = tick.constants
     timed = paired_times([call, lambda: native.network_kernel(reps, False, *c),
-                          lambda: native.network_kernel(reps, True, *c)], 60, warmup=30)
+                          lambda: native.network_kernel(reps, True, *c)], 12, warmup=30, block=5)
     med = np.median(timed, axis=0)
     out: dict[str, Any] = {"tick_us": float(med[0] * 1e6), "network_us": float(med[1] / reps * 1e6),
                            "gating_us": float(med[2] / reps * 1e6)}
@@ -155,11 +160,14 @@ def _device_figures(artifact: Path, device: torch.device, max_dogs: int, ticks: 
     x_net = torch.randn(1, net.x_norm.size, device=device)
     xn = net.x_norm(x_net)
     names = ("tick_1", "tick_1_no_foot_lock", "tick_1_torch", "tick_1_torch_no_foot_lock", "mlp_1", "net_1", "gate_1")
+    fns = [rt.tick, bare.tick, rt_t.tick, bare_t.tick, lambda: mlp(x_mlp), lambda: net_s(x_net),
+           lambda: net_s.coefficients(xn)]
     with torch.inference_mode():
-        t = paired_times([rt.tick, bare.tick, rt_t.tick, bare_t.tick, lambda: mlp(x_mlp), lambda: net_s(x_net),
-                          lambda: net_s.coefficients(xn)], ticks, sync, warmup=20)
+        t = paired_times(fns, max(1, ticks // BLOCK), sync, warmup=20, block=BLOCK)
+        cold = paired_times(fns[:1] + fns[4:5] + fns[2:3], max(20, ticks // 5), sync, warmup=5)
     for column, name in enumerate(names):
         out[name] = percentiles_ms(t[:, column])
+    out["in_turn"] = {name: percentiles_ms(cold[:, k]) for k, name in enumerate(("tick_1", "mlp_1", "tick_1_torch"))}
     out["foot_lock"] = with_lock
     out["hidden"] = int(net.motion.layers[0].out_features)
     if device.type == "cpu":
@@ -210,6 +218,11 @@ def print_figures(dev: str, r: dict[str, Any], threads: int, artifact: str) -> N
     print(f"  1 dog tick without the foot lock, engine {engine}: p50 {s1['p50_ms']:.3f} ms  p99 {s1['p99_ms']:.3f} ms"
           f"   | ratio / MLP {s1['p50_ms'] / m1['p50_ms']:.2f}   (the foot lock: {t1['p50_ms'] - s1['p50_ms']:.3f} ms, "
           f"{(t1['p50_ms'] - s1['p50_ms']) / t1['p50_ms']:.0%} of the tick)")
+    if "in_turn" in r:
+        c = r["in_turn"]
+        print(f"  1 dog tick called in turn with the MLP and the torch tick (caches left cold by them): p50 "
+              f"{c['tick_1']['p50_ms']:.3f} ms | MLP {c['mlp_1']['p50_ms']:.3f} ms | ratio "
+              f"{c['tick_1']['p50_ms'] / c['mlp_1']['p50_ms']:.2f}")
     if "tick_1_torch" in r and engine != "torch":
         tt, ts = r["tick_1_torch"], r["tick_1_torch_no_foot_lock"]
         print(f"  1 dog tick, engine torch: p50 {tt['p50_ms']:.3f} ms (without the foot lock {ts['p50_ms']:.3f} ms)"

@@ -25,20 +25,23 @@ ALWAYS_WEIGHTS = 1 << 30  # a crossover above any batch
 
 
 def paired_times(fns: Sequence[Callable[[], Any]], reps: int, sync: Callable[[], None] = lambda: None,
-                 warmup: int = 3) -> np.ndarray:
-    """Seconds [reps, len(fns)] of each of `fns`, called in turn within every repetition (so that load from
-    other processes falls on all of them alike), `sync` after each call (CUDA)."""
+                 warmup: int = 3, block: int = 1) -> np.ndarray:
+    """Seconds [reps * block, len(fns)] of each of `fns`, called in turn within every repetition (so that load
+    from other processes falls on all of them alike), `sync` after each call (CUDA). `block` > 1: within a
+    repetition each function runs `block` times in a row (warm caches, as a loop running only it), each call
+    timed; 1: one call each in turn (each call finds the caches the others left)."""
     for _ in range(warmup):
         for fn in fns:
             fn()
     sync()
-    t = np.empty((reps, len(fns)))
+    t = np.empty((reps * block, len(fns)))
     for i in range(reps):
         for j, fn in enumerate(fns):
-            t0 = time.perf_counter()
-            fn()
-            sync()
-            t[i, j] = time.perf_counter() - t0
+            for k in range(i * block, (i + 1) * block):
+                t0 = time.perf_counter()
+                fn()
+                sync()
+                t[k, j] = time.perf_counter() - t0
     return t
 
 

@@ -22,6 +22,7 @@ def test_the_device_figures_of_a_tiny_run_are_complete_and_consistent(monkeypatc
     for key in ("tick_1", "tick_1_no_foot_lock", "tick_1_torch", "tick_1_torch_no_foot_lock", "mlp_1", "net_1", "gate_1"):
         assert 0 < r[key]["p50_ms"] <= r[key]["p99_ms"]
     assert r["foot_lock"] and r["hidden"] > 0 and r["engine"] == "native"
+    assert {k: v["p50_ms"] > 0 for k, v in r["in_turn"].items()} == {"tick_1": True, "mlp_1": True, "tick_1_torch": True}
     nt = r["native_1"]
     assert 0 < nt["gating_us"] < nt["network_us"] and nt["tick_us"] > 0
     assert set(nt["batches"]["times"]) == {1, 4} and nt["batches"]["crossover_measured"] in (1, 4, 1 << 30)
