@@ -34,17 +34,19 @@ def fingerprint(paths: Iterable[str | Path]) -> str:
     return h.hexdigest()
 
 
-def synthetic_data_folder(folder: str | Path, kind: str, minutes: float, seed: int, *, progress: bool = True) -> Path:
-    """`folder`, first filled with `minutes` of the synthetic generator `kind` (`neuropuppet data synth`)
-    when it holds no BVH file and minutes > 0: a trainer's data on a fresh machine. A folder whose
-    generation was cut off (`synth.is_incomplete`) is written again from the start."""
+def synthetic_data_folder(folder: str | Path, kind: str, minutes: float, seed: int, *, progress: bool = True,
+                          **options: Any) -> Path:
+    """`folder`, first filled with `minutes` of the synthetic generator `kind` (`neuropuppet data synth`;
+    `options` go to `synth.generate`, e.g. piano's `tempo_range`) when it holds no BVH file and minutes > 0:
+    a trainer's data on a fresh machine. A folder whose generation was cut off (`synth.is_incomplete`) is
+    written again from the start."""
     from ..motion import synth
     folder = Path(folder)
     if minutes > 0 and (synth.is_incomplete(folder) or not any(folder.glob("*.bvh"))):
         if synth.is_incomplete(folder):
             print(f"{folder}: an earlier `neuropuppet data synth` was cut off; writing the data again", flush=True)
         folder.mkdir(parents=True, exist_ok=True)
-        synth.generate(kind, folder, minutes, seed, progress=progress)
+        synth.generate(kind, folder, minutes, seed, progress=progress, **options)
     return folder
 
 

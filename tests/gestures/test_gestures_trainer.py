@@ -160,3 +160,30 @@ def test_beat_loss_weighs_the_velocity_error_at_the_beats_only() -> None:
         error = net.sequence(x)[0] - net.y_norm(y)
     expected = torch.mean((error[:, 10] - error[:, 9]) ** 2)
     assert loss(5.0, one) - loss(0.0, one) == pytest.approx(5.0 * float(expected), rel=1e-4)
+
+
+def test_slow_minutes_add_slow_piano_clips_beside_the_data(data: Path, tmp_path: Path) -> None:
+    slow = tmp_path / "slow"
+    cfg = GesturesTrainConfig(data=str(data), slow_data=str(slow), slow_minutes=0.4, slow_seed=9,
+                              slow_tempo_min=55.0, slow_tempo_max=58.0)
+    files = GesturesTrainer(cfg, workdir=tmp_path / "run").data_files()
+    bvh = [f for f in files if f.suffix == ".bvh"]
+    assert [f.parent for f in bvh].count(slow) == 1 and [f.parent for f in bvh].count(data) == len(_clips(data))
+    assert [f.name for f in bvh] == sorted(f.name for f in bvh)       # the held-out split goes by name
+    tempo = float(np.load(next(slow.glob("*.labels.npz")))["tempo"])
+    assert 55.0 <= tempo <= 58.0
+    assert {f.with_suffix(".wav") for f in bvh} <= set(files)
+    with pytest.raises(ConfigError, match="slow_tempo"):
+        GesturesTrainer(GesturesTrainConfig(data=str(data), slow_minutes=1.0, slow_tempo_min=90.0,
+                                            slow_tempo_max=60.0), workdir=tmp_path / "bad")
+    with pytest.raises(ConfigError, match="slow_seed"):
+        GesturesTrainer(GesturesTrainConfig(data=str(data), synth_minutes=1.0, synth_seed=2, slow_minutes=1.0,
+                                            slow_seed=2, slow_data=str(slow)), workdir=tmp_path / "bad2")
+    # a name clash between the two folders is an error, not a silent double
+    clash = tmp_path / "clash"
+    clash.mkdir()
+    for p in data.iterdir():
+        (clash / p.name).write_bytes(p.read_bytes())
+    cfg = GesturesTrainConfig(data=str(data), slow_data=str(clash), slow_minutes=0.4)
+    with pytest.raises(MotionDataError, match="clip names"):
+        GesturesTrainer(cfg, workdir=tmp_path / "run2").data_files()

@@ -200,3 +200,24 @@ def test_keyboard_geometry():
     inside = kb.over_keys(np.array([[0.0, kb.surface_y + 0.01, 0.4], [0.0, kb.surface_y - 0.01, 0.4],
                                     [kb.left_x + 0.01, kb.surface_y + 0.01, 0.4]]))
     assert inside.tolist() == [True, False, False]
+
+
+def test_tempo_range_option_draws_slow_clips_and_leaves_the_default_alone(tmp_path):
+    frames = 600
+    default = generate_clip(np.random.default_rng(91000), frames)
+    same = generate_clip(np.random.default_rng(91000), frames, tempo_range=(60.0, 160.0))
+    np.testing.assert_array_equal(default[0], same[0])                # the default range is the 60-160 BPM one
+    assert float(default[4]["tempo"]) == pytest.approx(60.8, abs=0.05)  # the quality script's seed 91000, as ever
+    tempi = [float(generate_clip(np.random.default_rng(s), 120, tempo_range=(55.0, 80.0))[4]["tempo"])
+             for s in range(12)]
+    assert all(55.0 <= t <= 80.0 for t in tempi) and max(tempi) - min(tempi) > 5.0
+    paths = generate("piano", tmp_path, minutes=0.4, seed=3, progress=False, tempo_range=(55.0, 56.0))
+    labels = np.load(next(p for p in paths if p.name.endswith(".labels.npz")))
+    assert 55.0 <= float(labels["tempo"]) <= 56.0
+    np.testing.assert_allclose(np.diff(labels["beats"]), 60 / float(labels["tempo"]), rtol=1e-9)
+
+
+@pytest.mark.parametrize("bad", [(80.0, 55.0), (0.0, 60.0), (55.0, float("nan")), (60.0,), "fast"])
+def test_bad_tempo_range_is_a_clear_error(bad):
+    with pytest.raises(NeuropuppetError, match="tempo_range"):
+        generate_clip(np.random.default_rng(0), 60, tempo_range=bad)

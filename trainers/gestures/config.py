@@ -14,6 +14,11 @@ class GesturesTrainConfig(TrainingConfig):
     synth_kind: str = "piano"           # generator that fills an empty `data` folder (`neuropuppet data synth`)
     synth_minutes: float = 0.0          # > 0: generate this much synthetic data into `data` if it is empty
     synth_seed: int = 0
+    slow_data: str = "runs/data/synth_piano_slow"  # folder of extra piano clips at slow tempi (slow_minutes > 0)
+    slow_minutes: float = 0.0           # > 0: add this much piano data at slow_tempo_min-max BPM (generated if empty)
+    slow_seed: int = 0                  # its clips' seeds (seed, i): name-disjoint from synth_seed's (checked)
+    slow_tempo_min: float = 55.0        # BPM, the extra clips' tempo range (log-uniform)
+    slow_tempo_max: float = 80.0
     feature_cache: str = "runs/cache/gestures_features"  # per-clip causal features, keyed by the WAV's bytes
     features: str = "all"               # the feature set: groups of neuropuppet.audio.features ("pitch,beat,rms")
     hidden: int = 128                   # LSTM units

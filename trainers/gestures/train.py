@@ -19,8 +19,9 @@ from torch import nn
 from neuropuppet.controllers.gestures.export import export_gestures
 from neuropuppet.controllers.gestures.features import SIXD, feature_groups, feature_set_name, set_columns
 from neuropuppet.controllers.gestures.network import GesturesNet
-from neuropuppet.errors import ConfigError, MotionDataError
+from neuropuppet.errors import ConfigError, MotionDataError, NeuropuppetError
 from neuropuppet.features import Layout
+from neuropuppet.motion.synth.piano_music import check_tempo_range
 from neuropuppet.nn import block_statistics
 from neuropuppet.training import ClipIndex, Report, RunInfo, Setup, Split, TBPTTChunks, TrainerBase, contiguous_runs
 from neuropuppet.training import synthetic_data_folder
@@ -61,7 +62,8 @@ class GesturesTrainer(TrainerBase):
     dataset_version: ClassVar[int] = 1
     positive_keys: ClassVar[tuple[str, ...]] = ("hidden", "layers", "window")
     non_negative_keys: ClassVar[tuple[str, ...]] = ("input_noise", "velocity_weight", "acceleration_weight",
-                                                    "jerk_weight", "beat_weight", "weight_decay", "synth_minutes")
+                                                    "jerk_weight", "beat_weight", "weight_decay", "synth_minutes",
+                                                    "slow_minutes")
     config: GesturesTrainConfig
 
     def check_config(self) -> None:
@@ -72,6 +74,16 @@ class GesturesTrainer(TrainerBase):
             raise ConfigError(f"gestures config: beat_sigma must be positive, got {c.beat_sigma}")
         if not 0 < c.lr_final <= 1:
             raise ConfigError(f"gestures config: lr_final must be in (0, 1], got {c.lr_final}")
+        if c.slow_minutes > 0:
+            try:
+                check_tempo_range((c.slow_tempo_min, c.slow_tempo_max))
+            except NeuropuppetError as e:
+                raise ConfigError(f"gestures config: slow_tempo_min/max: {e}") from None
+            if Path(c.slow_data).resolve() == Path(c.data).resolve():
+                raise ConfigError(f"gestures config: slow_data must be another folder than data ({c.data})")
+            if c.synth_minutes > 0 and c.synth_kind == "piano" and c.slow_seed == c.synth_seed:
+                raise ConfigError(f"gestures config: slow_seed {c.slow_seed} equals synth_seed: the slow clips "
+                                  "would repeat the main data's music and names")
 
     # -- data ---------------------------------------------------------------------------------------
     def data_files(self) -> list[Path]:
@@ -86,6 +98,15 @@ class GesturesTrainer(TrainerBase):
         if not clips:
             raise MotionDataError(f"{folder}: no .bvh clips (give data: a folder of NAME.wav + NAME.bvh, or "
                                   f"synth_minutes > 0 to generate {cfg.synth_kind} clips there)")
+        if cfg.slow_minutes > 0:
+            slow = synthetic_data_folder(cfg.slow_data, "piano", cfg.slow_minutes, cfg.slow_seed,
+                                         tempo_range=(cfg.slow_tempo_min, cfg.slow_tempo_max))
+            extra_clips = sorted(slow.glob("*.bvh"))
+            clash = {p.name for p in clips} & {p.name for p in extra_clips}
+            if clash:
+                raise MotionDataError(f"{slow}: clip names also in {folder} ({sorted(clash)[0]}, ...): "
+                                      "each clip must have its own name (the held-out split goes by name)")
+            clips = sorted(clips + extra_clips, key=lambda p: p.name)
         extra = [p for c in clips for p in (c.with_suffix(".wav"), c.with_name(c.name[:-4] + ".labels.npz"))
                  if p.is_file()]
         return clips + extra

@@ -31,8 +31,9 @@ def is_incomplete(folder: Path) -> bool:
     return (Path(folder) / INCOMPLETE).exists()
 
 
-def generate(kind: str, out: Path, minutes: float, seed: int = 0, progress: bool = True) -> list[Path]:
-    """Write `minutes` of synthetic `kind` data into folder `out` as clips of 20-60 s.
+def generate(kind: str, out: Path, minutes: float, seed: int = 0, progress: bool = True, **options) -> list[Path]:
+    """Write `minutes` of synthetic `kind` data into folder `out` as clips of 20-60 s; `options` go to the
+    kind's `write_clip` (e.g. piano's `tempo_range`).
 
     Returns the written files (per clip: `.bvh`, `.labels.npz`, plus `.terrain.npz` for
     locomotion and `.wav` for music and piano). Raises NeuropuppetError for an unknown kind or bad minutes.
@@ -51,6 +52,6 @@ def generate(kind: str, out: Path, minutes: float, seed: int = 0, progress: bool
     bar = tqdm(clips, desc=f"synth {kind}", unit="clip", disable=not progress)
     for clip in bar:
         bar.set_postfix_str(f"{clip.name} ({clip.frames / FPS:.0f} s)")
-        written += module.write_clip(out, clip.name, np.random.default_rng(clip.seed), clip.frames, FPS)
+        written += module.write_clip(out, clip.name, np.random.default_rng(clip.seed), clip.frames, FPS, **options)
     marker.unlink()
     return written

@@ -1,7 +1,8 @@
 """Synthetic piano performances: music (WAV) rendered from a seeded score, and a seated pianist playing it.
 
 What it models
-  * Music (`piano_music`): 4/4 (or 3/4, one clip in four) at 60-160 BPM (log-uniform), a major or
+  * Music (`piano_music`): 4/4 (or 3/4, one clip in four) at 60-160 BPM (log-uniform; `tempo_range`
+    draws in another range, e.g. slow clips for training), a major or
     minor key on any of the 12 roots, after a silent lead-in of 0.3-1.5 s. Phrases of 4 bars (2 at
     slow tempi) each with a chord progression (one triad per bar), a left-hand pattern (bass on
     every beat, oom-pah, bass + chord, block chords, arpeggio) that always sounds ON the beats, and
@@ -60,15 +61,17 @@ from ...keyboard import DEFAULT_KEYBOARD, Keyboard
 from .common import FPS, save_npz, write_motion_bvh
 from .music import SAMPLE_RATE, frame_rms, write_wav
 from .piano_motion import perform
-from .piano_music import NOTE_COLUMNS, compose, loudness_per_frame, render_audio
+from .piano_music import NOTE_COLUMNS, TEMPO_RANGE, compose, loudness_per_frame, render_audio
 
 TIMBRE_COLUMNS = ("brightness", "decay", "inharmonicity", "hammer", "gain")
 
 
-def generate_clip(rng: np.random.Generator, frames: int, fps: int = FPS, keyboard: Keyboard = DEFAULT_KEYBOARD):
-    """Audio [n] float64, skeleton, local positions [T,J,3], rotations [T,J,4] (wxyz) and labels of one clip."""
+def generate_clip(rng: np.random.Generator, frames: int, fps: int = FPS, keyboard: Keyboard = DEFAULT_KEYBOARD,
+                  tempo_range: tuple[float, float] = TEMPO_RANGE):
+    """Audio [n] float64, skeleton, local positions [T,J,3], rotations [T,J,4] (wxyz) and labels of one clip;
+    its tempo drawn log-uniformly in `tempo_range` (BPM; the default is the generator's 60-160)."""
     seconds = frames / fps
-    score = compose(rng, seconds, keyboard)
+    score = compose(rng, seconds, keyboard, tempo_range)
     audio = render_audio(score, seconds, rng)
     loudness = loudness_per_frame(score, frames, fps)
     skel, pos, rot = perform(score, loudness, frames, fps, keyboard, rng)
@@ -86,9 +89,10 @@ def generate_clip(rng: np.random.Generator, frames: int, fps: int = FPS, keyboar
     return audio, skel, pos, rot, labels
 
 
-def write_clip(out: Path, name: str, rng: np.random.Generator, frames: int, fps: int = FPS) -> list[Path]:
-    """Generate one clip and write `<name>.wav`, `<name>.bvh` and `<name>.labels.npz`."""
-    audio, skel, pos, rot, labels = generate_clip(rng, frames, fps)
+def write_clip(out: Path, name: str, rng: np.random.Generator, frames: int, fps: int = FPS,
+               tempo_range: tuple[float, float] = TEMPO_RANGE) -> list[Path]:
+    """Generate one clip (`generate_clip`) and write `<name>.wav`, `<name>.bvh` and `<name>.labels.npz`."""
+    audio, skel, pos, rot, labels = generate_clip(rng, frames, fps, tempo_range=tempo_range)
     out = Path(out)
     return [write_wav(out / f"{name}.wav", audio),
             write_motion_bvh(out / f"{name}.bvh", skel, pos, rot, fps),

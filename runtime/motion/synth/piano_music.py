@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...errors import NeuropuppetError
 from ...keyboard import Keyboard
 from .music import SAMPLE_RATE
 
@@ -52,9 +53,27 @@ class Score:
     timbre: Timbre
 
 
-def compose(rng: np.random.Generator, seconds: float, keyboard: Keyboard) -> Score:
-    """A seeded piece filling `seconds`: a short silent lead-in, then 4-bar phrases up to about 1 s before the end."""
-    tempo = float(np.exp(rng.uniform(np.log(60.0), np.log(160.0))))
+TEMPO_RANGE = (60.0, 160.0)
+"""BPM range the tempo is drawn from (log-uniform) unless a caller gives another."""
+
+
+def check_tempo_range(tempo_range: tuple[float, float]) -> tuple[float, float]:
+    """(low, high) BPM as floats; NeuropuppetError unless 20 <= low <= high <= 400."""
+    try:
+        low, high = (float(v) for v in tempo_range)
+    except (TypeError, ValueError):
+        raise NeuropuppetError(f"piano tempo_range must be two numbers (low, high BPM), got {tempo_range!r}") from None
+    if not (np.isfinite(low) and np.isfinite(high) and 20.0 <= low <= high <= 400.0):
+        raise NeuropuppetError(f"piano tempo_range must satisfy 20 <= low <= high <= 400 BPM, got {tempo_range!r}")
+    return low, high
+
+
+def compose(rng: np.random.Generator, seconds: float, keyboard: Keyboard,
+            tempo_range: tuple[float, float] = TEMPO_RANGE) -> Score:
+    """A seeded piece filling `seconds`: a short silent lead-in, then 4-bar phrases up to about 1 s before the end;
+    the tempo log-uniform in `tempo_range` (BPM; the default keeps every seed's piece as it always was)."""
+    low, high = check_tempo_range(tempo_range)
+    tempo = float(np.exp(rng.uniform(np.log(low), np.log(high))))
     beat = 60.0 / tempo
     meter = 3 if rng.random() < 0.25 else 4
     key = int(rng.integers(0, 12))
