@@ -4,6 +4,9 @@ Third-person play: the camera's yaw goes to the runtime (`runtime.camera_yaw`, t
 before every advance, so controllers move the character relative to the camera; the right stick (or
 IJKL, or a mouse drag) orbits the camera only, the mouse wheel zooms. The camera's position and the
 ground point under the mouse go to `runtime.camera_position` / `runtime.pointer_target` (gaze targets).
+The right stick's click (R3) or T switches the right stick between the camera and the gaze target: while it
+steers the target, it moves `runtime.pointer_target` relative to the camera (`view.steer_target`) and the
+mouse leaves the target alone.
 Keys: F1 or H help (the played controllers' declared controls and these keys), F2 or O overlays
 on/off, F3 or V cycle cameras (follow, front: the hero's face), P pause, N single tick while paused, Esc quit.
 """
@@ -16,13 +19,14 @@ from typing import Callable
 import numpy as np
 import pygame
 
+from ..channels import Button
 from ..input.keyboard import PadAndKeyboard
 from ..runtime import Runtime
 from .camera import FollowCamera
 from .help import HelpSection, help_sections
 from .hud import Hud
 from .scene_renderer import SceneRenderer
-from .view import current_poses, draw_hud, ground_under, handle_window_event, orbit_from_pad, share_camera
+from .view import current_poses, draw_hud, ground_under, handle_window_event, orbit_from_pad, share_camera, steer_target
 from .window import Window
 
 
@@ -44,6 +48,8 @@ class App:
         self.running = True
         self.show_hud = True
         self.show_help = False
+        self.stick_steers_target = False     # the right stick moves the gaze target instead of the camera
+        self._stick_click = False
 
     def help_sections(self) -> list[HelpSection]:
         """What the help panel lists: each played stack's declared controls, then the window's keys."""
@@ -54,7 +60,7 @@ class App:
         position (gaze targets that look at the player) and the ground point under the mouse."""
         rt = self.runtime
         share_camera(rt, self.camera)
-        if pygame.mouse.get_focused():
+        if pygame.mouse.get_focused() and not self.stick_steers_target:
             point = ground_under(self.camera, *pygame.mouse.get_pos(), self.window.size, rt.terrain)
             if point is not None:
                 rt.pointer_target = point
@@ -71,11 +77,18 @@ class App:
                 self.renderer.overlays.set_all(not self.renderer.overlays.any)
             elif event.key in (pygame.K_F3, pygame.K_v):
                 self.camera.cycle()
+            elif event.key == pygame.K_t:
+                self.toggle_stick_target()
             elif event.key == pygame.K_p:
                 self.runtime.paused = not self.runtime.paused
             elif event.key == pygame.K_n and self.runtime.paused:
                 self.runtime.step()
         handle_window_event(event, self.window, self.camera, self.controls)
+
+    def toggle_stick_target(self) -> bool:
+        """Switch the right stick between orbiting the camera and moving the gaze target; returns the new mode."""
+        self.stick_steers_target = not self.stick_steers_target
+        return self.stick_steers_target
 
     def frame(self, frame_seconds: float) -> int:
         """One frame: advance the simulation by the real elapsed time, then draw it."""
@@ -87,14 +100,23 @@ class App:
         if self.controls.reads == reads:  # paused, or no group samples the pad: the camera still turns
             self.controls.read()
         state = self.controls.last
-        orbit_from_pad(self.camera, float(state.axes[2]), float(state.axes[3]), frame_seconds)
+        click = bool(state.buttons[Button.RIGHT_STICK] > 0.5)
+        if click and not self._stick_click:
+            self.toggle_stick_target()
+        self._stick_click = click
+        right_x, right_y = float(state.axes[2]), float(state.axes[3])
+        if self.stick_steers_target:
+            steer_target(self.runtime, self.camera, right_x, right_y, frame_seconds)
+        else:
+            orbit_from_pad(self.camera, right_x, right_y, frame_seconds)
         poses = current_poses(self.runtime)
         self.camera.track(poses, frame_seconds)
         self.window.use()
         self.renderer.draw(poses, self.camera)
         if self.show_hud:
+            mode = ("right stick: gaze target (R3 / T: camera)",) if self.stick_steers_target else ()
             draw_hud(self.hud, self.runtime, poses, frame_seconds, self.window.size,
-                     extra_lines=() if self.show_help else ("F1 / H: help",))
+                     extra_lines=mode + (() if self.show_help else ("F1 / H: help",)))
         if self.show_help:
             self.hud.draw_help(self.help_sections(), self.window.size)
         return ticks

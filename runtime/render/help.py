@@ -13,6 +13,7 @@ Control = tuple[str, str]
 WINDOW_CONTROLS: tuple[Control, ...] = (
     ("right stick / IJKL / mouse drag", "orbit the camera"),
     ("mouse wheel", "zoom"),
+    ("R3 / T", "right stick: camera / gaze target"),
     ("F3 / V", "camera: follow / face"),
     ("P", "pause / resume"),
     ("N", "one tick while paused"),

@@ -32,6 +32,31 @@ def orbit_from_pad(camera: FollowCamera, right_x: float, right_y: float, dt: flo
     camera.orbit(-right_x * 2.0 * dt, -right_y * 1.0 * dt)
 
 
+TARGET_SPEED = 3.0      # m/s of a stick-steered gaze target at full tilt
+TARGET_HEIGHT = 1.5     # m above the ground: a stick-steered target sits at eye height
+TARGET_START = 3.0      # m in front of the camera's focus, where a stick-steered target starts
+
+
+def steer_target(runtime: Runtime, camera: FollowCamera, right_x: float, right_y: float, dt: float) -> np.ndarray:
+    """Move `runtime.pointer_target` (what a `pointer` gaze target follows) with the right stick, relative to
+    the camera as the left stick moves a character (`locomotion.third_person.camera_relative_stick`: up = away
+    from the camera), TARGET_SPEED at full tilt, TARGET_HEIGHT above the ground (the terrain's surface).
+    With no target yet it starts TARGET_START in front of the camera's focus. Returns the new target."""
+    from ..locomotion.third_person import camera_relative_stick
+    yaw = np.array([camera.steering_yaw])
+    p = runtime.pointer_target
+    if p is None:
+        forward = camera_relative_stick(np.array([[0.0, 1.0]]), yaw)[0]
+        p = np.array([camera.target[0] + TARGET_START * forward[0], 0.0, camera.target[2] + TARGET_START * forward[1]])
+    pads = np.zeros((1, 2))
+    pads[0] = (np.clip(np.nan_to_num(right_x), -1, 1), np.clip(np.nan_to_num(right_y), -1, 1))
+    move = camera_relative_stick(pads, yaw)[0] * TARGET_SPEED * dt
+    x, z = float(p[0] + move[0]), float(p[2] + move[1])
+    ground = float(runtime.terrain.sample(np.array(x), np.array(z))) if runtime.terrain is not None else 0.0
+    runtime.pointer_target = np.array([x, ground + TARGET_HEIGHT, z])
+    return runtime.pointer_target
+
+
 def share_camera(runtime: Runtime, camera: FollowCamera) -> None:
     """Tell the runtime about the camera the player looks through, before it advances: its yaw (the
     "camera_yaw" input: the left stick is relative to it) and its position (gaze targets that look at

@@ -86,3 +86,17 @@ def test_left_stick_up_walks_away_from_an_orbited_camera(session):
     assert abs(moved[2]) < 0.02 * moved[0], f"walked along world Z instead of the camera's forward: {moved}"
     facing = quat_to_yaw(session["facing"][away][-1:])
     assert abs(float(facing[0]) - np.pi / 2) < 1e-3, "the character should face away from the camera"
+
+
+def test_the_right_stick_click_switches_it_to_the_gaze_target_and_t_back(session):
+    phase, yaw, steers, target = session["phase"], session["yaw"], session["steers_target"], session["gaze_target"]
+    on, back = phase == "target", phase == "back"
+    assert not steers[phase == "away"].any() and steers[on][2:].all(), "R3 did not switch to the gaze target"
+    assert not steers[back][2:].any(), "T did not switch back to the camera"
+    assert np.abs(yaw[on][2:] - yaw[on][2]).max() < 1e-9, "the camera turned while the stick steered the target"
+    moved = target[on][-1] - target[on][2]
+    forward = np.array([np.sin(yaw[on][2]), np.cos(yaw[on][2])])        # the camera's forward (x, z)
+    assert moved[[0, 2]] @ forward > 0.1 and abs(moved[[0, 2]] @ np.array([-forward[1], forward[0]])) < 0.05, \
+        "stick up should move the target away from the camera"
+    assert abs(target[on][-1][1] - 1.5) < 0.3, "the steered target sits at eye height above the ground"
+    assert yaw[back][-1] < yaw[back][2] - 0.05, "after T the right stick orbits the camera again"

@@ -5,7 +5,8 @@
 Phases (frames): "idle" (help hidden), "help" (after an F1 key event), "closed" (after H), "no_overlays"
 (after F2), "orbit" (after O; the right stick pushed right: the camera turns, the character must not),
 "away" (camera set to yaw 90 degrees, the left stick pushed up: the character must walk along the
-camera's forward, world +X).
+camera's forward, world +X), "target" (the right stick clicked, then pushed up: it moves the gaze target
+away from the camera, the camera stays), "back" (T pressed, the right stick pushed right: the camera turns again).
 """
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ from neuropuppet.render.app import App
 from neuropuppet.render.help import help_lines
 from neuropuppet.render.window import Window
 
-PHASES = (("idle", 4), ("help", 4), ("closed", 4), ("no_overlays", 3), ("orbit", 16), ("away", 24))
+PHASES = (("idle", 4), ("help", 4), ("closed", 4), ("no_overlays", 3), ("orbit", 16), ("away", 24), ("target", 16),
+          ("back", 12))
 
 
 def _key(key: int) -> None:
@@ -45,7 +47,8 @@ def main(out: str) -> None:
     hero = runtime.spawn("stick", input=GamepadInput(controls.read))
     app = App(runtime, window, controls)
     schedule = [name for name, n in PHASES for _ in range(n)]
-    record: dict[str, list] = {k: [] for k in ("root", "facing", "phase", "yaw", "runtime_yaw", "shown", "overlays")}
+    record: dict[str, list] = {k: [] for k in ("root", "facing", "phase", "yaw", "runtime_yaw", "shown", "overlays",
+                                               "steers_target", "gaze_target")}
     frames: dict[str, np.ndarray] = {}
 
     def on_frame(app: App, info) -> None:
@@ -58,6 +61,11 @@ def main(out: str) -> None:
         record["runtime_yaw"].append(float(runtime.camera_yaw))
         record["shown"].append(app.show_help)
         record["overlays"].append(app.renderer.overlays.any)
+        record["steers_target"].append(app.stick_steers_target)
+        t = runtime.pointer_target
+        record["gaze_target"].append(np.full(3, np.nan) if t is None else np.asarray(t, float).copy())
+        if phase == "target" and schedule[info.index - 1] != "target":
+            pad.set_button(int(npp.Button.RIGHT_STICK), False)     # released after one frame: one click
         nxt = schedule[info.index + 1] if info.index + 1 < len(schedule) else None
         if nxt != phase:                          # the last frame of a phase, read before the swap
             frames[phase] = window.read()
@@ -76,6 +84,13 @@ def main(out: str) -> None:
             pad.set_stick("right", 0.0, 0.0)
             pad.set_stick("left", 0.0, 1.0)
             app.camera.yaw = np.pi / 2            # the camera orbited 90 degrees: it looks along world +X
+        elif nxt == "target" and phase != nxt:
+            pad.set_stick("left", 0.0, 0.0)
+            pad.set_button(int(npp.Button.RIGHT_STICK), True)
+            pad.set_stick("right", 0.0, 1.0)
+        elif nxt == "back" and phase != nxt:
+            _key(pygame.K_t)
+            pad.set_stick("right", 1.0, 0.0)
 
     pygame.event.pump()
     n = app.run(max_frames=len(schedule), on_frame=on_frame)
