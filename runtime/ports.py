@@ -59,7 +59,7 @@ class OutputSpec:
     [0, 1) that wrap, e.g. a phase), "none" (discrete: the latest tick's value).
     joints: for per-joint channels (contacts), the joint each column belongs to, by name.
     kind: a well-known meaning renderers draw ("contacts", "eyelid_closure", "gaze_origin",
-    "gaze_direction", "expert_weights", "phase", "trajectory"); "" for a controller's own.
+    "gaze_direction", "gaze_target", "expert_weights", "phase", "trajectory"); "" for a controller's own.
     """
 
     name: str
@@ -81,8 +81,8 @@ class OutputSpec:
             object.__setattr__(self, "kind", self.name if self.name in WELL_KNOWN_OUTPUTS else "")
 
 
-WELL_KNOWN_OUTPUTS = ("contacts", "eyelid_closure", "gaze_origin", "gaze_direction", "expert_weights", "phase",
-                      "trajectory")
+WELL_KNOWN_OUTPUTS = ("contacts", "eyelid_closure", "gaze_origin", "gaze_direction", "gaze_target", "expert_weights",
+                      "phase", "trajectory")
 
 
 @dataclass

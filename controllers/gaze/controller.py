@@ -75,6 +75,8 @@ class GazeController:
                    range=(0.0, 1.0)),
         OutputSpec("head_angles", (2,), "head turn (yaw, pitch) over the body's head, radians"),
         OutputSpec("eye_angles", (2,), "eyes in the head (yaw, pitch; mean of both eyes), radians"),
+        OutputSpec("gaze_target", (3,), "the point looked at (the last usable one while the input is not), world "
+                   "metres"),
         OutputSpec("gaze_error", (1,), "angle between the gaze and the target, radians", range=(0.0, float(np.pi))),
         OutputSpec("blink_hazard", (1,), "the network's probability of a blink starting this tick",
                    interpolation="none", range=(0.0, 1.0)),
@@ -158,7 +160,8 @@ class GazeController:
         self._below_views, self._target_views = HostViews(), HostViews()
         self._native_pose = PoseBatch(sk, rest.root_position, rest.root_rotation,
                                       torch.from_numpy(tick.local_positions), torch.from_numpy(tick.local_rotations),
-                                      {k: torch.from_numpy(v) for k, v in tick.extras.items()})
+                                      {**{k: torch.from_numpy(v) for k, v in tick.extras.items()},
+                                       "gaze_target": s["target"]})     # the kernel writes the target it used there
         return tick
 
     # -- plugin protocol -------------------------------------------------------------------------
@@ -289,6 +292,7 @@ class GazeController:
         pose.extras["eyelid_closure"] = closure.unsqueeze(-1).expand(-1, 2).contiguous()
         pose.extras["head_angles"] = head
         pose.extras["eye_angles"] = eyes.mean(1)
+        pose.extras["gaze_target"] = target
         pose.extras["gaze_error"] = torch.arccos(cos.clamp(-1.0, 1.0)).unsqueeze(-1)
         pose.extras["blink_hazard"] = hazard.unsqueeze(-1)
         return pose

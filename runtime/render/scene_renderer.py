@@ -1,6 +1,7 @@
 """Draw characters from the shared pose: instanced lit capsules (bones) and spheres (joints, eyes) on a
 checkered ground or height field, plus the declared outputs the renderer knows (`outputs.py`):
-contacts at the joints they name (a green sphere in contact, a red cross not), gaze rays, eyelids over
+contacts at the joints they name (a green sphere in contact, a red cross not), gaze rays and a ball at the
+`gaze_target` output (the point looked at), eyelids over
 the eyes; and debug overlays (trajectory). Expert weights and phase go to the HUD (`hud.py`).
 """
 from __future__ import annotations
@@ -45,6 +46,7 @@ class DrawStyle:
     eye_radius: float = 0.028
     contact_marker_scale: float = 1.6       # contact marker sphere radius / the joint's radius
     gaze_length: float = 2.0                # metres
+    gaze_target_radius: float = 0.07        # metres: the ball drawn at a `gaze_target` output
     light_dir: tuple[float, float, float] = (-0.4, -1.0, 0.3)      # from above, behind the default camera
     ambient: tuple[float, float, float] = (0.28, 0.30, 0.36)
     ground_colors: tuple[tuple[float, float, float], tuple[float, float, float]] = ((0.55, 0.55, 0.52),
@@ -130,6 +132,7 @@ class FrameStats:
     overlay_vertices: int = 0
     contact_markers: int = 0            # contact spheres drawn (joints in contact)
     eyes: int = 0                       # eyeballs drawn
+    gaze_targets: int = 0               # balls drawn at gaze_target outputs
     bounds: list[np.ndarray] = field(default_factory=list)
 
 
@@ -232,6 +235,13 @@ class SceneRenderer:
                 markers = self._contact_markers(pose, world, lay)
                 spheres.append(markers)
                 stats.contact_markers += len(markers)
+            if self.overlays.gaze:
+                target = first_output(pose, "gaze_target", ndim=2)
+                if target is not None and np.shape(target.values)[1:] == (3,):
+                    at = np.asarray(target.values, np.float32)
+                    at = at[np.isfinite(at).all(-1)]
+                    spheres.append(_spheres(at, self.style.gaze_target_radius, GAZE_COLOR))
+                    stats.gaze_targets += len(at)
             if self.overlays.any:
                 lines.append(self._overlay_lines(pose, world, lay))
             stats.characters += n

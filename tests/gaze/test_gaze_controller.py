@@ -188,3 +188,15 @@ def test_a_gaze_target_of_the_wrong_shape_is_a_clear_error():
     ctl = npp.make("gaze", 2, device="cpu")
     with pytest.raises(npp.InputError, match=r"gaze_target of shape \(3,\), expected \(2, 3\)"):
         ctl.step(TickInputs(1 / 60, 0, 0.0, {"gaze_target": torch.zeros(3)}))
+
+
+@pytest.mark.parametrize("engine", ["native", "torch"])
+def test_gaze_target_output_is_the_point_looked_at_and_holds_through_bad_input(engine):
+    ctl = npp.make("gaze", 1, device="cpu", engine=engine)
+    point = at_angle(20, 5)[None]
+    out = ticks(ctl, point, 3)
+    np.testing.assert_allclose(out[-1]["gaze_target"], point, atol=1e-6)
+    held = ticks(ctl, np.full((1, 3), np.nan), 2, start=3) + ticks(ctl, EYES_AT[None], 1, start=5)
+    for o in held:                              # NaN and a target at the eyes: the last usable one is kept
+        np.testing.assert_allclose(o["gaze_target"], point, atol=1e-6)
+    assert "gaze_target" in {s.name for s in ctl.outputs} and ctl.engine == engine

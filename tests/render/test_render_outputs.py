@@ -191,6 +191,21 @@ def test_a_gaze_ray_starts_between_the_eyes_and_follows_the_declared_direction(g
     assert _near(cyan, camera.project(eyes + np.array([0.0, 0.0, 1.0]), W, H), 2) == 0, "ray ignores the direction"
 
 
+def test_a_ball_is_drawn_at_the_gaze_target_and_not_for_a_nan_one(gl):
+    camera = FollowCamera(aspect=W / H, yaw=np.pi / 2, pitch=0.35, distance=3.0)      # from the side
+    camera.follow(np.array([0.0, 1.6, 0.8]), 0.0)
+    target = np.array([[0.0, 1.4, 1.6]], np.float32)
+    spec = {"at": OutputSpec("at", (3,), kind="gaze_target")}
+    frame = _draw(gl, [_face_pose({"at": target}, spec)], camera).astype(np.int32)
+    cyan = (frame[..., 2] > 150) & (frame[..., 1] > 120) & (frame[..., 0] < 90)
+    assert gl[2].last.gaze_targets == 1
+    assert _near(cyan, camera.project(target[0], W, H), 3) > 10, "no ball at the gaze target"
+    _draw(gl, [_face_pose({"at": np.full((1, 3), np.nan, np.float32)}, spec)], camera)
+    assert gl[2].last.gaze_targets == 0
+    _draw(gl, [_face_pose({"at": target}, spec)], camera, overlays=False)
+    assert gl[2].last.gaze_targets == 0, "the ball is a gaze overlay: off with the overlays"
+
+
 def _bars(frame: np.ndarray, rect: tuple[int, int, int, int]) -> list[tuple[int, int, int]]:
     """The bars inside `rect`, left to right: (first column, last column, height in pixels)."""
     x, y, w, h = rect
