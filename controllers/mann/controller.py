@@ -13,6 +13,7 @@ from neuropuppet.channels import GAMEPAD_WIDTH
 from neuropuppet.controller import PLUGIN_API_VERSION, character_indices
 from neuropuppet.errors import ArtifactError, InputError
 from neuropuppet.kernels.locomotion import third_person_pads
+from neuropuppet.kernels.views import HostViews
 from neuropuppet.locomotion.third_person import STRAFE_COLUMN, third_person_pads_
 from neuropuppet.motion.skeleton import Skeleton
 from neuropuppet.pose import PoseBatch
@@ -112,12 +113,11 @@ class MANNController:
         self._state_np = tuple(self.state[k].numpy() for k in STATE_KEYS) if self._native is not None else ()
         self._pose = PoseBatch.rest(skeleton, self.batch_size, self.device)
         self._pads = torch.zeros(self.batch_size, GAMEPAD_WIDTH, device=self.device)
-        self._pads_np = self._pads.numpy() if self._native is not None else None
+        self._pads_np = self._pads.numpy() if self.device.type == "cpu" else None      # the CPU paths' pad buffer
         self._native_tensors: tuple[torch.Tensor, ...] = ()
         self._yaw0 = torch.zeros(self.batch_size, device=self.device)
-        self._pads_host = self._pads.numpy() if self.device.type == "cpu" else None    # the CPU stick path's buffers
         self._yaw_host = np.zeros(self.batch_size, np.float32)
-        self._host_views: dict[int, tuple[torch.Tensor, np.ndarray]] = {}
+        self._pad_views, self._yaw_views = HostViews(), HostViews()
         self._terrain_source: HeightField | None = None
         self.set_terrain(HeightField.flat())
         names = ", ".join(self.gaits)
@@ -265,8 +265,11 @@ class MANNController:
             return self._pads
         if pads.shape != (self.batch_size, GAMEPAD_WIDTH):
             raise InputError(f"mann: gamepad tensor has shape {tuple(pads.shape)}, expected ({self.batch_size}, {GAMEPAD_WIDTH})")
-        if self.device.type == "cpu" and pads.device.type == "cpu" and (camera_yaw is None or camera_yaw.device.type == "cpu"):
-            return self._camera_relative_host(pads, camera_yaw)
+        if self.device.type == "cpu":
+            host = self._pad_views(pads)
+            yaw_host = (None,) if camera_yaw is None else self._yaw_views(camera_yaw)
+            if host is not None and yaw_host is not None:
+                return self._camera_relative_host(host[0], yaw_host[0])
         self._pads.copy_(torch.nan_to_num(pads.to(self.device), 0.0, 0.0, 0.0).clamp(-1.0, 1.0))
         yaw = self._yaw0 if camera_yaw is None else torch.nan_to_num(camera_yaw.to(self.device).reshape(-1), 0.0, 0.0, 0.0)
         if self.device.type == "cpu":
@@ -275,34 +278,23 @@ class MANNController:
             third_person_pads_(self._pads, yaw)
         return self._pads
 
-    def _camera_relative_host(self, pads: torch.Tensor, camera_yaw: torch.Tensor | None) -> torch.Tensor:
-        """`_camera_relative` on CPU tensors in numpy, on views made once per input tensor (no torch ops, no
+    def _camera_relative_host(self, pads: np.ndarray, camera_yaw: np.ndarray | None) -> torch.Tensor:
+        """`_camera_relative` on numpy views of CPU inputs (made once per tensor by HostViews; no torch ops, no
         allocation but the finite masks): the same values as the torch path (NaN/inf -> 0, clamped to [-1, 1])."""
-        out = self._pads_host
-        np.copyto(out, self._host(pads))
+        out = self._pads_np
+        np.copyto(out, pads)
         np.minimum(_finite_(out), 1.0, out=out)
         np.maximum(out, -1.0, out=out)
         yaw = self._yaw_host
         if camera_yaw is None:
             yaw.fill(0.0)
         else:
-            if camera_yaw.numel() != self.batch_size:
-                raise InputError(f"mann: camera_yaw has {camera_yaw.numel()} values for {self.batch_size} dogs")
-            np.copyto(yaw, self._host(camera_yaw).reshape(-1))
+            if camera_yaw.size != self.batch_size:
+                raise InputError(f"mann: camera_yaw has {camera_yaw.size} values for {self.batch_size} dogs")
+            np.copyto(yaw, camera_yaw.reshape(-1))
             _finite_(yaw)
         third_person_pads(out, yaw, STRAFE_COLUMN)      # third_person_pads_'s compiled twin, on the checked buffers
         return self._pads
-
-    def _host(self, t: torch.Tensor) -> np.ndarray:
-        """A numpy view of CPU tensor `t`, made once per tensor object (the runtime's input buffers are reused)."""
-        cached = self._host_views.get(id(t))
-        if cached is not None and cached[0] is t:
-            return cached[1]
-        if len(self._host_views) > 8:
-            self._host_views.clear()
-        view = t.detach().numpy()
-        self._host_views[id(t)] = (t, view)
-        return view
 
 
 def _finite_(a: np.ndarray) -> np.ndarray:
