@@ -20,6 +20,7 @@ from .motion.foot_ik import FootLock, LegChain, leg_chain
 from .motion.skeleton import Skeleton
 from .pose import PoseBatch
 from .ports import TickInputs
+from .kernels.views import HostViews
 from .terrain import HeightField
 
 if TYPE_CHECKING:
@@ -103,7 +104,7 @@ class FootLockModifier:
         except TypeError as e:
             raise InputError(f"foot lock: bad option ({e})") from None
         self._terrain = None
-        self._views: dict[int, tuple[tuple, tuple]] = {}
+        self._views: dict[int, HostViews] = {}
 
     def apply(self, pose: PoseBatch, inputs: TickInputs) -> None:
         assert self.lock is not None, "bind() first"
@@ -116,18 +117,17 @@ class FootLockModifier:
 
     def _arrays(self, pose: PoseBatch) -> tuple:
         """The numpy views of the pose's root position and rotation, local positions and rotations and contacts,
-        made once per pose buffer (the runtime keeps two and writes into them in place) and made again when
-        one of its tensors is another object. Same arrays every tick: `FootLock.apply`'s fast path."""
+        made once per pose buffer (the runtime keeps two and writes into them in place; `HostViews` makes them
+        again when a tensor is another object). Same arrays every tick: `FootLock.apply`'s fast path."""
         tensors = (pose.root_position, pose.root_rotation, pose.local_positions, pose.local_rotations,
                    pose.extras[self.contacts])
-        cached = self._views.get(id(pose))
-        if cached is not None and all(a is b for a, b in zip(cached[0], tensors)):
-            return cached[1]
-        if len(self._views) > 8:                        # poses come and go (tests): forget old ones
-            self._views.clear()
-        arrays = tuple(t.numpy() for t in tensors)
-        self._views[id(pose)] = (tensors, arrays)
-        return arrays
+        views = self._views.get(id(pose))
+        if views is None:
+            if len(self._views) > 8:                    # poses come and go (tests): forget old ones
+                self._views.clear()
+            views = self._views[id(pose)] = HostViews()
+        arrays = views(*tensors)
+        return arrays if arrays is not None else tuple(t.numpy() for t in tensors)
 
     def reset(self, indices: Sequence[int] | None = None) -> None:
         if self.lock is not None:
