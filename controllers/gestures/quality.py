@@ -13,13 +13,14 @@ Music:
             uses the trainer's own seeds), with their ground-truth performance and labelled beats
   unlike    music unlike the generator's: a drum loop (kick, snare, hats at 100 BPM), a chord pad (slow
             sine chords, no onsets), white-noise bursts (on a 0.8 s grid), silence, and a clipped piano
-            clip (x8 gain, hard-clipped at full scale); beats known for the loop and the bursts
+            clip (x8 gain, hard-clipped at full scale); beats known for the loop, the bursts and the
+            clipped clip (whose score, and so its ground-truth performance, is known too)
   long      `--long-minutes` of piano clips played back to back (10 minutes by default)
 
 Metrics (`neuropuppet.motion.metrics`; x_t world positions of the network's upper-body joints, fps 60):
   acceleration, jerk   mean |second / third difference| x fps^2 / fps^3, and the ratio to the ground
-                       truth's (piano: the same clips' truth; unlike music: the pooled truth of the piano
-                       clips); goal 0.5x-2x
+                       truth's (piano and the clipped piano: the same clip's truth; other unlike music: the
+                       pooled truth of the piano clips); goal 0.5x-2x
   beat alignment       motion beats = local minima of the mean joint speed (Gaussian-smoothed, sigma 5
                        frames); mean over the music beats of exp(-d^2 / (2 0.05^2)), d the distance (s)
                        to the nearest motion beat (Bailando / AIST++); ratio to the truth's, goal >= 0.8x
@@ -218,20 +219,28 @@ def evaluate(artifact: str | Path | None = None, clips: int = 4, seconds: float 
     out["truth_pooled"] = truth_all
     drums, drum_beats = drum_loop(seconds)
     bursts, burst_onsets = noise_bursts(seconds)
-    loud = piano_clip(SEED_BASE + 50, min(seconds, 20.0))["audio"]
+    loud = piano_clip(SEED_BASE + 50, min(seconds, 20.0))
     silence = np.zeros(int(min(seconds, 10.0) * RATE), np.float32)
-    unlike = [("drum loop 100 BPM", drums, drum_beats), ("chord pad", chord_pad(seconds), None),
-              ("white-noise bursts", bursts, burst_onsets), ("silence", silence, None),
-              ("clipped piano (x8, hard clip)", np.clip(loud * 8.0, -1.0, 1.0), None)]
-    for name, audio, beats in unlike:
+    unlike = [("drum loop 100 BPM", drums, drum_beats, None), ("chord pad", chord_pad(seconds), None, None),
+              ("white-noise bursts", bursts, burst_onsets, None), ("silence", silence, None, None),
+              ("clipped piano (x8, hard clip)", np.clip(loud["audio"] * 8.0, -1.0, 1.0), loud["beats"], loud)]
+    for name, audio, beats, clip in unlike:
         rot, lp, sk = perform(audio, artifact)
         model = world(sk, lp, rot)
         cols = [sk.index(j) for j in joints]
         mm = movement(model[:, cols], beats)
+        if clip is not None:                             # the score is known: its own truth, not the pooled one
+            truth = world(clip["skeleton"], clip["positions"], clip["rotations"])[: len(model)]
+            reference = movement(truth[:, [clip["skeleton"].index(j) for j in joints]], beats)
+        else:
+            reference = truth_all
         row = {"music": name, "seconds": len(model) / FPS, "model": mm, "finite": bool(np.isfinite(model).all()),
-               "acceleration_ratio": ratio(mm["acceleration_mean"], truth_all["acceleration_mean"]),
-               "jerk_ratio": ratio(mm["jerk_mean"], truth_all["jerk_mean"]),
+               "acceleration_ratio": ratio(mm["acceleration_mean"], reference["acceleration_mean"]),
+               "jerk_ratio": ratio(mm["jerk_mean"], reference["jerk_mean"]),
+               "truth": "own" if clip is not None else "pooled",
                "hands_on_keys": hands_on_keys(model, sk, keyboard), "hands_at_keys": hands_at_keys(model, sk, keyboard)}
+        if clip is not None:
+            row["beat_alignment_ratio"] = ratio(mm["beat_alignment"], reference["beat_alignment"])
         if name == "silence":
             tail = model[-2 * FPS:]
             row["silence_std_m"] = float(tail.std(axis=0).max())
@@ -310,8 +319,9 @@ def markdown(r: dict[str, Any], command: str) -> str:
                      f"{_f(p['hands_at_keys'])} / {_f(p['hands_at_keys_truth'])} |")
     tp = r["truth_pooled"]
     lines += ["", "## Music unlike the generator's (ratios to the pooled truth of the piano clips: "
-              f"acceleration {_f(tp['acceleration_mean'], 2)} m/s^2, jerk {_f(tp['jerk_mean'], 1)} m/s^3)", "",
-              "| music | acceleration ratio | jerk ratio | beat alignment | hands on keys | at the keys | finite | note |",
+              f"acceleration {_f(tp['acceleration_mean'], 2)} m/s^2, jerk {_f(tp['jerk_mean'], 1)} m/s^3; the "
+              "clipped piano's to its own clip's truth)", "",
+              "| music | acceleration ratio | jerk ratio | beat alignment (ratio) | hands on keys | at the keys | finite | note |",
               "|---|---|---|---|---|---|---|---|"]
     for u in r["unlike"]:
         note = ""
@@ -319,7 +329,9 @@ def markdown(r: dict[str, Any], command: str) -> str:
             note = (f"last 2 s: position std {u['silence_std_m'] * 1000:.3f} mm, largest step "
                     f"{u['silence_max_step_m'] * 1000:.3f} mm")
         lines.append(f"| {u['music']} | {_f(u['acceleration_ratio'], 2)} | {_f(u['jerk_ratio'], 2)} | "
-                     f"{_f(u['model'].get('beat_alignment'))} | {_f(u['hands_on_keys'])} | {_f(u['hands_at_keys'])} | "
+                     f"{_f(u['model'].get('beat_alignment'))}"
+                     + (f" ({_f(u['beat_alignment_ratio'], 2)})" if "beat_alignment_ratio" in u else "")
+                     + f" | {_f(u['hands_on_keys'])} | {_f(u['hands_at_keys'])} | "
                      f"{u['finite']} | {note} |")
     if "long" in r:
         lg = r["long"]
