@@ -21,7 +21,8 @@ Each tick, for N performers at once:
   4. smoothing (`neuropuppet.motion.rotation_filter`): a one-pole low-pass of the written rotations,
      `smoothing_hz` per joint; by default SMOOTHING_HZ on the torso, neck, head, shoulders and upper arms
      and none on the forearms, hands and fingers (the presses stay sharp). The network's frame-to-frame
-     jitter on the joints that carry the arms was 12-23x the data's jerk there (unseen seeds 91000-91003)
+     jitter gave the upper spine and upper arms 12-23x the data's jerk, the head 5-17x (unseen seeds
+     91000-91003, the default before the smoothing)
 
 Outputs: `props` (`neuropuppet.props`): the keyboard, its body and the bench (`piano.py`, from the
 artifact's `neuropuppet.keyboard.Keyboard`), shown alone, hidden as a layer.

@@ -237,7 +237,7 @@ def evaluate(artifact: str | Path | None = None, clips: int = 4, seconds: float 
         row = {"music": name, "seconds": len(model) / FPS, "model": mm, "finite": bool(np.isfinite(model).all()),
                "acceleration_ratio": ratio(mm["acceleration_mean"], reference["acceleration_mean"]),
                "jerk_ratio": ratio(mm["jerk_mean"], reference["jerk_mean"]),
-               "truth": "own" if clip is not None else "pooled",
+               "reference": "own truth" if clip is not None else "pooled truth",
                "hands_on_keys": hands_on_keys(model, sk, keyboard), "hands_at_keys": hands_at_keys(model, sk, keyboard)}
         if clip is not None:
             row["beat_alignment_ratio"] = ratio(mm["beat_alignment"], reference["beat_alignment"])

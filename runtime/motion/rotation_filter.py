@@ -24,6 +24,7 @@ import torch
 
 from ..errors import InputError
 from ..kernels import KernelCompiler
+from .rotations_torch import quat_nlerp
 
 _compiler = KernelCompiler(__file__)
 
@@ -61,15 +62,14 @@ def filter_rotations(rotations, state, joints, alpha, fresh):
 
 def filter_rotations_torch(rotations: torch.Tensor, state: torch.Tensor, joints: torch.Tensor, alpha: torch.Tensor,
                            fresh: torch.Tensor) -> None:
-    """`filter_rotations` in torch (any device; no host sync): the same arguments as tensors, fresh bool [N]."""
+    """`filter_rotations` in torch (any device; no host sync; the blend is `quat_nlerp`): the same arguments as
+    tensors, fresh bool [N]."""
     q = rotations.index_select(1, joints)                                       # [N, K, 4]
-    sign = torch.where((state * q).sum(-1, keepdim=True) < 0, -1.0, 1.0)
-    a = alpha.view(1, -1, 1)
-    v = state + a * (sign * q - state)
-    norm = v.norm(dim=-1, keepdim=True)
-    ok = (norm > 1e-8) & torch.isfinite(norm)
-    v = torch.where(ok, v / norm.clamp(min=1e-8), q)
-    v = torch.where(fresh.view(-1, 1, 1) | (a >= 1.0), q, v)
+    a = alpha.view(1, -1).expand(q.shape[0], -1)
+    v = quat_nlerp(state, q, a)
+    norm = v.norm(dim=-1, keepdim=True)                # 1, or less where the two halves cancelled
+    v = torch.where((norm > 0.5) & torch.isfinite(norm), v, q)
+    v = torch.where(fresh.view(-1, 1, 1) | (a.unsqueeze(-1) >= 1.0), q, v)
     state.copy_(v)
     rotations.index_copy_(1, joints, v)
     fresh.zero_()
