@@ -111,6 +111,7 @@ class TrainerBase:
     def __init__(self, config: Any = None, *, workdir: Path | str) -> None:
         self.config = config if config is not None else self.config_class()
         self.workdir = Path(workdir)
+        self.progress = True                    # show progress bars (the run's --no-progress sets it False)
         self.check_config()
 
     # -- hooks -------------------------------------------------------------------------------------
@@ -130,7 +131,7 @@ class TrainerBase:
 
     def data_files(self) -> list[Path]:
         """Every file the dataset is built from: their bytes key the cache (called on rank 0 first: it
-        may create them)."""
+        may create them; a generator filling a folder shows a bar only when `self.progress`)."""
         raise NotImplementedError
 
     def dataset_config(self) -> dict[str, Any]:
@@ -183,6 +184,7 @@ class _Run:
         self.t, self.cfg, self.resume = trainer, trainer.config, resume
         self.dist = Distributed.start()
         self.show = progress and self.dist.is_main
+        trainer.progress = self.show
         self.store = CheckpointStore(trainer.workdir / "checkpoints")
         self.state = _LoopState()
 

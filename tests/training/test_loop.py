@@ -168,3 +168,18 @@ torch.save(r.model.state_dict(), {str(tmp_path)!r} + f"/rank{{os.environ['RANK']
     for k in a:
         assert torch.allclose(a[k], single[k], atol=1e-6), k
     assert (tmp_path / "work" / "toy.pt").is_file() and (tmp_path / "work" / "report.md").is_file()
+
+
+def test_no_progress_reaches_the_data_step(tmp_path: Path) -> None:
+    # `--no-progress` must also silence a generator that data_files() runs to fill an empty folder
+    seen: list[bool] = []
+
+    class Recording(ToyTrainer):
+        def data_files(self) -> list[Path]:
+            seen.append(self.progress)
+            return super().data_files()
+    data = make_toy_data(tmp_path / "data")
+    trainer = Recording(ToyConfig(data=str(data), max_steps=2), workdir=tmp_path / "quiet")
+    assert trainer.progress is True
+    trainer.run(progress=False)
+    assert seen == [False]

@@ -54,7 +54,8 @@ class GazeTrainer(TrainerBase):
     # -- data ---------------------------------------------------------------------------------------
     def data_files(self) -> list[Path]:
         cfg = self.config
-        folder = synthetic_data_folder(cfg.data, "gaze", cfg.synth_minutes, cfg.synth_seed)
+        folder = synthetic_data_folder(cfg.data, "gaze", cfg.synth_minutes, cfg.synth_seed,
+                                      progress=self.progress)
         clips = sorted(folder.glob("*.bvh"))
         return clips + [c.with_name(c.name[:-4] + ".labels.npz") for c in clips
                         if c.with_name(c.name[:-4] + ".labels.npz").is_file()]

@@ -93,14 +93,15 @@ class GesturesTrainer(TrainerBase):
             if cfg.synth_kind not in synth.KINDS:
                 raise ConfigError(f"gestures config: synth_kind {cfg.synth_kind!r} is not a generator "
                                   f"({', '.join(synth.KINDS)})")
-        folder = synthetic_data_folder(cfg.data, cfg.synth_kind, cfg.synth_minutes, cfg.synth_seed)
+        folder = synthetic_data_folder(cfg.data, cfg.synth_kind, cfg.synth_minutes, cfg.synth_seed,
+                                      progress=self.progress)
         clips = sorted(folder.glob("*.bvh"))
         if not clips:
             raise MotionDataError(f"{folder}: no .bvh clips (give data: a folder of NAME.wav + NAME.bvh, or "
                                   f"synth_minutes > 0 to generate {cfg.synth_kind} clips there)")
         if cfg.slow_minutes > 0:
             slow = synthetic_data_folder(cfg.slow_data, "piano", cfg.slow_minutes, cfg.slow_seed,
-                                         tempo_range=(cfg.slow_tempo_min, cfg.slow_tempo_max))
+                                         progress=self.progress, tempo_range=(cfg.slow_tempo_min, cfg.slow_tempo_max))
             extra_clips = sorted(slow.glob("*.bvh"))
             clash = {p.name for p in clips} & {p.name for p in extra_clips}
             if clash:

@@ -56,7 +56,8 @@ class MANNTrainer(TrainerBase):
     # -- data ---------------------------------------------------------------------------------------
     def data_files(self) -> list[Path]:
         cfg = self.config
-        clips = find_clips(synthetic_data_folder(cfg.data, "quadruped", cfg.synth_minutes, cfg.synth_seed, progress=False))
+        clips = find_clips(synthetic_data_folder(cfg.data, "quadruped", cfg.synth_minutes, cfg.synth_seed,
+                                                 progress=self.progress))
         labels = [c.with_name(c.name[:-4] + ".labels.npz") for c in clips]
         return clips + [p for p in labels if p.is_file()]
 

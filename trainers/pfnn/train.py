@@ -46,7 +46,8 @@ class PFNNTrainer(TrainerBase):
     def data_files(self) -> list[Path]:
         """The .bvh clips and the .terrain.npz / .labels.npz files beside them."""
         cfg = self.config
-        clips = find_clips(synthetic_data_folder(cfg.data, "biped", cfg.synth_minutes, cfg.synth_seed))
+        clips = find_clips(synthetic_data_folder(cfg.data, "biped", cfg.synth_minutes, cfg.synth_seed,
+                                                 progress=self.progress))
         sidecars = [c.with_name(c.name[:-4] + suffix) for c in clips for suffix in SIDECARS]
         return clips + [p for p in sidecars if p.is_file()]
 
