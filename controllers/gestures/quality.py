@@ -9,7 +9,7 @@ a fast-forward clock (no window, no sound device: `runtime.run`). Poses -> world
 kinematics (`neuropuppet.motion.kinematics`), in the performer's root frame (the keyboard's).
 
 Music:
-  piano     clips of the piano generator (`neuropuppet.motion.synth.piano`) from seeds 91000+ (training
+  piano     clips of the piano generator (`neuropuppet.motion.synth.piano`) from seeds 91000+ (`--seed-base`; training
             uses the trainer's own seeds), with their ground-truth performance and labelled beats
   unlike    music unlike the generator's: a drum loop (kick, snare, hats at 100 BPM), a chord pad (slow
             sine chords, no onsets), white-noise bursts (on a 0.8 s grid), silence, and a clipped piano
@@ -180,18 +180,21 @@ def ratio(a: float, b: float) -> float:
 
 
 def evaluate(artifact: str | Path | None = None, clips: int = 4, seconds: float = 30.0, long_minutes: float = 10.0,
-             progress: bool = True) -> dict[str, Any]:
-    """Every figure of the module docstring, as a dict."""
+             progress: bool = True, seed_base: int = SEED_BASE) -> dict[str, Any]:
+    """Every figure of the module docstring, as a dict; the piano clips are of seeds `seed_base` + 0, 1, ...
+    (the clipped clip + 50, the long run + 100 on): another base gives a second, disjoint set of unseen music,
+    e.g. one to choose between trainings by and one to report."""
     say = print if progress else (lambda *a, **k: None)
     controller = GesturesController.from_artifact(_load(artifact))
     joints = list(controller.joints)
     keyboard = controller.keyboard
     out: dict[str, Any] = {"artifact": str(artifact or GesturesController.default_artifact()), "joints": joints,
-                           "piano": [], "unlike": [], "goals": GOALS}
+                           "piano": [], "unlike": [], "goals": GOALS,
+                           "seed_base": int(seed_base)}
     pooled_truth: list[np.ndarray] = []
     gt_hands = []
     for k in range(clips):
-        c = piano_clip(SEED_BASE + k, seconds)
+        c = piano_clip(seed_base + k, seconds)
         t0 = time.perf_counter()
         rot, lp, sk = perform(c["audio"], artifact)
         cols = [sk.index(j) for j in joints]
@@ -219,7 +222,7 @@ def evaluate(artifact: str | Path | None = None, clips: int = 4, seconds: float 
     out["truth_pooled"] = truth_all
     drums, drum_beats = drum_loop(seconds)
     bursts, burst_onsets = noise_bursts(seconds)
-    loud = piano_clip(SEED_BASE + 50, min(seconds, 20.0))
+    loud = piano_clip(seed_base + 50, min(seconds, 20.0))
     silence = np.zeros(int(min(seconds, 10.0) * RATE), np.float32)
     unlike = [("drum loop 100 BPM", drums, drum_beats, None), ("chord pad", chord_pad(seconds), None, None),
               ("white-noise bursts", bursts, burst_onsets, None), ("silence", silence, None, None),
@@ -249,15 +252,16 @@ def evaluate(artifact: str | Path | None = None, clips: int = 4, seconds: float 
         say(f"  {name}: acc x{row['acceleration_ratio']:.2f} jerk x{row['jerk_ratio']:.2f} hands "
             f"{row['hands_on_keys']:.3f}" + (f" BA {mm['beat_alignment']:.3f}" if "beat_alignment" in mm else ""))
     if long_minutes > 0:
-        out["long"] = long_run(artifact, long_minutes, seconds, say)
+        out["long"] = long_run(artifact, long_minutes, seconds, say, seed_base)
     return out
 
 
-def long_run(artifact: str | Path | None, minutes: float, seconds: float, say: Any) -> dict[str, Any]:
+def long_run(artifact: str | Path | None, minutes: float, seconds: float, say: Any,
+             seed_base: int = SEED_BASE) -> dict[str, Any]:
     """`minutes` of piano clips back to back, fast-forward: NaN, drift and freezing (module docstring)."""
     parts, total, k = [], 0.0, 0
     while total < minutes * 60.0:
-        parts.append(piano_clip(SEED_BASE + 100 + k, min(seconds, minutes * 60.0 - total))["audio"])
+        parts.append(piano_clip(seed_base + 100 + k, min(seconds, minutes * 60.0 - total))["audio"])
         total += len(parts[-1]) / RATE
         k += 1
     audio = np.concatenate(parts)
@@ -353,11 +357,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--clips", type=int, default=4, help="piano clips of unseen seeds (default 4)")
     p.add_argument("--seconds", type=float, default=30.0, help="seconds per clip (default 30)")
     p.add_argument("--long-minutes", type=float, default=10.0, help="minutes of the long run (default 10; 0 skips)")
+    p.add_argument("--seed-base", type=int, default=SEED_BASE,
+                   help=f"first piano seed (default {SEED_BASE}; the clipped clip is +50, the long run +100 on)")
     args = p.parse_args(argv)
     import sys
     import torch
     torch.set_grad_enabled(False)
-    report = evaluate(args.artifact, args.clips, args.seconds, args.long_minutes)
+    report = evaluate(args.artifact, args.clips, args.seconds, args.long_minutes, seed_base=args.seed_base)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     command = "python -m neuropuppet.controllers.gestures.quality " + " ".join(sys.argv[1:] if argv is None else argv)

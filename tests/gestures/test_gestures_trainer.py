@@ -16,6 +16,7 @@ from neuropuppet.motion import synth
 from neuropuppet.motion.bvh import read_bvh
 from neuropuppet.motion.rotations import quat_from_sixd
 from neuropuppet.trainers.gestures import GesturesTrainConfig, GesturesTrainer
+from neuropuppet.trainers.gestures.config import QUIET_LEAD_IN, QUIET_TAIL_S
 from neuropuppet.trainers.gestures.dataset import build_dataset
 
 
@@ -187,3 +188,24 @@ def test_slow_minutes_add_slow_piano_clips_beside_the_data(data: Path, tmp_path:
     cfg = GesturesTrainConfig(data=str(data), slow_data=str(clash), slow_minutes=0.4)
     with pytest.raises(MotionDataError, match="clip names"):
         GesturesTrainer(cfg, workdir=tmp_path / "run2").data_files()
+
+
+def test_quiet_minutes_add_piano_clips_with_long_silences(data: Path, tmp_path: Path) -> None:
+    quiet = tmp_path / "quiet"
+    cfg = GesturesTrainConfig(data=str(data), quiet_data=str(quiet), quiet_minutes=0.4, quiet_seed=11)
+    files = GesturesTrainer(cfg, workdir=tmp_path / "run").data_files()
+    bvh = [f for f in files if f.suffix == ".bvh"]
+    assert [f.parent for f in bvh].count(quiet) == 1
+    labels = np.load(next(quiet.glob("*.labels.npz")))
+    seconds = len(labels["rms"]) / float(labels["fps"])
+    assert QUIET_LEAD_IN[0] <= labels["beats"][0] <= QUIET_LEAD_IN[1] + 0.01
+    assert seconds - labels["beats"][-1] >= QUIET_TAIL_S - 0.01           # whole bars: at least the tail
+    fps = int(labels["fps"])
+    assert labels["rms"][: int(labels["beats"][0] * fps) - 1].max() == 0.0    # silent before the music
+    assert labels["rms"][-fps:].max() < 1e-3 * labels["rms"].max()            # and after its closing chord
+    with pytest.raises(ConfigError, match="quiet_seed"):
+        GesturesTrainer(GesturesTrainConfig(data=str(data), slow_minutes=1.0, slow_seed=4, quiet_minutes=1.0,
+                                            quiet_seed=4), workdir=tmp_path / "bad")
+    with pytest.raises(ConfigError, match="quiet_data must be another folder than slow_data"):
+        GesturesTrainer(GesturesTrainConfig(data=str(data), slow_minutes=1.0, quiet_minutes=1.0,
+                                            quiet_data="runs/x", slow_data="runs/x"), workdir=tmp_path / "bad2")

@@ -221,3 +221,26 @@ def test_tempo_range_option_draws_slow_clips_and_leaves_the_default_alone(tmp_pa
 def test_bad_tempo_range_is_a_clear_error(bad):
     with pytest.raises(NeuropuppetError, match="tempo_range"):
         generate_clip(np.random.default_rng(0), 60, tempo_range=bad)
+
+
+def test_silence_options_lengthen_the_lead_in_and_tail_and_leave_the_default_alone():
+    frames = 30 * 60
+    default = generate_clip(np.random.default_rng(91000), frames)
+    same = generate_clip(np.random.default_rng(91000), frames, lead_in_range=(0.3, 1.5), tail_s=1.0)
+    np.testing.assert_array_equal(default[0], same[0])
+    quiet = generate_clip(np.random.default_rng(91000), frames, lead_in_range=(6.0, 6.0), tail_s=5.0)
+    audio, labels = quiet[0], quiet[4]
+    assert labels["beats"][0] == pytest.approx(6.0)
+    assert float(labels["tempo"]) == float(default[4]["tempo"])          # as many draws: the same piece, later
+    assert frames / 60 - labels["beats"][-1] >= 5.0
+    assert np.abs(audio[: int(5.9 * 22050)]).max() == 0.0
+    assert np.abs(audio[-22050:]).max() == 0.0                          # the closing chord has died away
+    rotations = quiet[3]
+    assert np.abs(np.diff(rotations[: 5 * 60], axis=0)).max() < 1e-3    # the performer rests, still, before it
+    assert np.abs(np.diff(rotations[-60:], axis=0)).max() < 1e-3        # and after it
+
+
+@pytest.mark.parametrize("lead_in, tail", [((2.0, 1.0), 1.0), ((-1.0, 2.0), 1.0), ((1.0, 2.0), 0.1), ("long", 1.0)])
+def test_bad_silence_options_are_a_clear_error(lead_in, tail):
+    with pytest.raises(NeuropuppetError, match="lead_in_range|silence"):
+        generate_clip(np.random.default_rng(0), 60, lead_in_range=lead_in, tail_s=tail)

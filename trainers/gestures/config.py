@@ -6,6 +6,12 @@ from dataclasses import dataclass
 from neuropuppet.training import TrainingConfig
 
 
+QUIET_LEAD_IN = (2.0, 8.0)
+"""Seconds of silence before the music of a quiet clip (uniform): the network learns to rest in silence."""
+QUIET_TAIL_S = 4.0
+"""Seconds from a quiet clip's closing chord to its end (about: the bars are whole): music -> silence -> rest."""
+
+
 @dataclass
 class GesturesTrainConfig(TrainingConfig):
     """Everything a gestures training run depends on (the loop's keys: see TrainingConfig)."""
@@ -19,6 +25,10 @@ class GesturesTrainConfig(TrainingConfig):
     slow_seed: int = 0                  # its clips' seeds (seed, i): name-disjoint from synth_seed's (checked)
     slow_tempo_min: float = 55.0        # BPM, the extra clips' tempo range (log-uniform)
     slow_tempo_max: float = 80.0
+    quiet_data: str = "runs/data/synth_piano_quiet"  # folder of extra piano clips with long silences (quiet_minutes > 0)
+    quiet_minutes: float = 0.0          # > 0: add this much piano data with QUIET_LEAD_IN s of silence before the
+                                        # music and about QUIET_TAIL_S after its closing chord (generated if empty)
+    quiet_seed: int = 5                 # its clips' seeds: name-disjoint from synth_seed's and slow_seed's (checked)
     feature_cache: str = "runs/cache/gestures_features"  # per-clip causal features, keyed by the WAV's bytes
     features: str = "all"               # the feature set: groups of neuropuppet.audio.features ("pitch,beat,rms")
     hidden: int = 128                   # LSTM units

@@ -26,7 +26,7 @@ from neuropuppet.nn import block_statistics
 from neuropuppet.training import ClipIndex, Report, RunInfo, Setup, Split, TBPTTChunks, TrainerBase, contiguous_runs
 from neuropuppet.training import synthetic_data_folder
 
-from .config import GesturesTrainConfig
+from .config import QUIET_LEAD_IN, QUIET_TAIL_S, GesturesTrainConfig
 from .dataset import GesturesDataset, beat_weights, build_dataset
 
 
@@ -63,7 +63,7 @@ class GesturesTrainer(TrainerBase):
     positive_keys: ClassVar[tuple[str, ...]] = ("hidden", "layers", "window")
     non_negative_keys: ClassVar[tuple[str, ...]] = ("input_noise", "velocity_weight", "acceleration_weight",
                                                     "jerk_weight", "beat_weight", "weight_decay", "synth_minutes",
-                                                    "slow_minutes")
+                                                    "slow_minutes", "quiet_minutes")
     config: GesturesTrainConfig
 
     def check_config(self) -> None:
@@ -79,11 +79,20 @@ class GesturesTrainer(TrainerBase):
                 check_tempo_range((c.slow_tempo_min, c.slow_tempo_max))
             except NeuropuppetError as e:
                 raise ConfigError(f"gestures config: slow_tempo_min/max: {e}") from None
-            if Path(c.slow_data).resolve() == Path(c.data).resolve():
-                raise ConfigError(f"gestures config: slow_data must be another folder than data ({c.data})")
-            if c.synth_minutes > 0 and c.synth_kind == "piano" and c.slow_seed == c.synth_seed:
-                raise ConfigError(f"gestures config: slow_seed {c.slow_seed} equals synth_seed: the slow clips "
-                                  "would repeat the main data's music and names")
+        main_seed = c.synth_seed if c.synth_minutes > 0 and c.synth_kind == "piano" else None
+        folders = [("data", c.data, "synth_seed", main_seed)]
+        for extra in ("slow", "quiet"):
+            if getattr(c, f"{extra}_minutes") <= 0:
+                continue
+            folder, seed = getattr(c, f"{extra}_data"), getattr(c, f"{extra}_seed")
+            for other, other_folder, other_seed_key, other_seed in folders:
+                if Path(folder).resolve() == Path(other_folder).resolve():
+                    raise ConfigError(f"gestures config: {extra}_data must be another folder than {other} "
+                                      f"({other_folder})")
+                if seed == other_seed:
+                    raise ConfigError(f"gestures config: {extra}_seed {seed} equals {other_seed_key}: the {extra} "
+                                      "clips would repeat that data's music and names")
+            folders.append((f"{extra}_data", folder, f"{extra}_seed", seed))
 
     # -- data ---------------------------------------------------------------------------------------
     def data_files(self) -> list[Path]:
@@ -99,13 +108,18 @@ class GesturesTrainer(TrainerBase):
         if not clips:
             raise MotionDataError(f"{folder}: no .bvh clips (give data: a folder of NAME.wav + NAME.bvh, or "
                                   f"synth_minutes > 0 to generate {cfg.synth_kind} clips there)")
-        if cfg.slow_minutes > 0:
-            slow = synthetic_data_folder(cfg.slow_data, "piano", cfg.slow_minutes, cfg.slow_seed,
-                                         progress=self.progress, tempo_range=(cfg.slow_tempo_min, cfg.slow_tempo_max))
-            extra_clips = sorted(slow.glob("*.bvh"))
+        extras = [(cfg.slow_data, cfg.slow_minutes, cfg.slow_seed,
+                   {"tempo_range": (cfg.slow_tempo_min, cfg.slow_tempo_max)}),
+                  (cfg.quiet_data, cfg.quiet_minutes, cfg.quiet_seed,
+                   {"lead_in_range": QUIET_LEAD_IN, "tail_s": QUIET_TAIL_S})]
+        for extra_folder, minutes, seed, options in extras:
+            if minutes <= 0:
+                continue
+            extra = synthetic_data_folder(extra_folder, "piano", minutes, seed, progress=self.progress, **options)
+            extra_clips = sorted(extra.glob("*.bvh"))
             clash = {p.name for p in clips} & {p.name for p in extra_clips}
             if clash:
-                raise MotionDataError(f"{slow}: clip names also in {folder} ({sorted(clash)[0]}, ...): "
+                raise MotionDataError(f"{extra}: clip names also in another data folder ({sorted(clash)[0]}, ...): "
                                       "each clip must have its own name (the held-out split goes by name)")
             clips = sorted(clips + extra_clips, key=lambda p: p.name)
         extra = [p for c in clips for p in (c.with_suffix(".wav"), c.with_name(c.name[:-4] + ".labels.npz"))

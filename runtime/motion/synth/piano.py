@@ -3,7 +3,8 @@
 What it models
   * Music (`piano_music`): 4/4 (or 3/4, one clip in four) at 60-160 BPM (log-uniform; `tempo_range`
     draws in another range, e.g. slow clips for training), a major or
-    minor key on any of the 12 roots, after a silent lead-in of 0.3-1.5 s. Phrases of 4 bars (2 at
+    minor key on any of the 12 roots, after a silent lead-in of 0.3-1.5 s (`lead_in_range`), ending about
+    1 s (`tail_s`) after the closing chord's beat; longer silences teach a network to rest. Phrases of 4 bars (2 at
     slow tempi) each with a chord progression (one triad per bar), a left-hand pattern (bass on
     every beat, oom-pah, bass + chord, block chords, arpeggio) that always sounds ON the beats, and
     a right-hand melody stepping along the scale (chord tones on downbeats) in rhythms of 1-4 notes
@@ -61,17 +62,19 @@ from ...keyboard import DEFAULT_KEYBOARD, Keyboard
 from .common import FPS, save_npz, write_motion_bvh
 from .music import SAMPLE_RATE, frame_rms, write_wav
 from .piano_motion import perform
-from .piano_music import NOTE_COLUMNS, TEMPO_RANGE, compose, loudness_per_frame, render_audio
+from .piano_music import LEAD_IN_RANGE, NOTE_COLUMNS, TAIL_S, TEMPO_RANGE, compose, loudness_per_frame, render_audio
 
 TIMBRE_COLUMNS = ("brightness", "decay", "inharmonicity", "hammer", "gain")
 
 
 def generate_clip(rng: np.random.Generator, frames: int, fps: int = FPS, keyboard: Keyboard = DEFAULT_KEYBOARD,
-                  tempo_range: tuple[float, float] = TEMPO_RANGE):
+                  tempo_range: tuple[float, float] = TEMPO_RANGE, lead_in_range: tuple[float, float] = LEAD_IN_RANGE,
+                  tail_s: float = TAIL_S):
     """Audio [n] float64, skeleton, local positions [T,J,3], rotations [T,J,4] (wxyz) and labels of one clip;
-    its tempo drawn log-uniformly in `tempo_range` (BPM; the default is the generator's 60-160)."""
+    its tempo drawn log-uniformly in `tempo_range` (BPM; the default is the generator's 60-160), its silent
+    lead-in uniformly in `lead_in_range` (s), about `tail_s` from the closing chord to the end."""
     seconds = frames / fps
-    score = compose(rng, seconds, keyboard, tempo_range)
+    score = compose(rng, seconds, keyboard, tempo_range, lead_in_range, tail_s)
     audio = render_audio(score, seconds, rng)
     loudness = loudness_per_frame(score, frames, fps)
     skel, pos, rot = perform(score, loudness, frames, fps, keyboard, rng)
@@ -90,9 +93,11 @@ def generate_clip(rng: np.random.Generator, frames: int, fps: int = FPS, keyboar
 
 
 def write_clip(out: Path, name: str, rng: np.random.Generator, frames: int, fps: int = FPS,
-               tempo_range: tuple[float, float] = TEMPO_RANGE) -> list[Path]:
+               tempo_range: tuple[float, float] = TEMPO_RANGE, lead_in_range: tuple[float, float] = LEAD_IN_RANGE,
+               tail_s: float = TAIL_S) -> list[Path]:
     """Generate one clip (`generate_clip`) and write `<name>.wav`, `<name>.bvh` and `<name>.labels.npz`."""
-    audio, skel, pos, rot, labels = generate_clip(rng, frames, fps, tempo_range=tempo_range)
+    audio, skel, pos, rot, labels = generate_clip(rng, frames, fps, tempo_range=tempo_range,
+                                                  lead_in_range=lead_in_range, tail_s=tail_s)
     out = Path(out)
     return [write_wav(out / f"{name}.wav", audio),
             write_motion_bvh(out / f"{name}.bvh", skel, pos, rot, fps),

@@ -55,6 +55,10 @@ class Score:
 
 TEMPO_RANGE = (60.0, 160.0)
 """BPM range the tempo is drawn from (log-uniform) unless a caller gives another."""
+LEAD_IN_RANGE = (0.3, 1.5)
+"""Seconds of silence before the first note (uniform) unless a caller gives another range."""
+TAIL_S = 1.0
+"""Seconds from the closing chord's beat to the clip's end, about (the bars are whole)."""
 
 
 def check_tempo_range(tempo_range: tuple[float, float]) -> tuple[float, float]:
@@ -68,11 +72,29 @@ def check_tempo_range(tempo_range: tuple[float, float]) -> tuple[float, float]:
     return low, high
 
 
+def check_silence(lead_in_range: tuple[float, float], tail_s: float) -> tuple[float, float, float]:
+    """(low, high, tail) of a lead-in range and a tail (s); NeuropuppetError naming the bad value."""
+    try:
+        low, high = (float(v) for v in lead_in_range)
+        tail = float(tail_s)
+    except (TypeError, ValueError):
+        raise NeuropuppetError(f"piano lead_in_range must be two numbers (s) and tail_s one, got {lead_in_range!r}, "
+                               f"{tail_s!r}") from None
+    if not (np.isfinite([low, high, tail]).all() and 0.0 <= low <= high and tail >= 0.5):
+        raise NeuropuppetError(f"piano silence must satisfy 0 <= lead-in low <= high and tail_s >= 0.5 s, got "
+                               f"{lead_in_range!r}, {tail_s!r}")
+    return low, high, tail
+
+
 def compose(rng: np.random.Generator, seconds: float, keyboard: Keyboard,
-            tempo_range: tuple[float, float] = TEMPO_RANGE) -> Score:
-    """A seeded piece filling `seconds`: a short silent lead-in, then 4-bar phrases up to about 1 s before the end;
-    the tempo log-uniform in `tempo_range` (BPM; the default keeps every seed's piece as it always was)."""
+            tempo_range: tuple[float, float] = TEMPO_RANGE, lead_in_range: tuple[float, float] = LEAD_IN_RANGE,
+            tail_s: float = TAIL_S) -> Score:
+    """A seeded piece filling `seconds`: a silent lead-in (uniform in `lead_in_range`, s), then 4-bar phrases up to
+    about `tail_s` before the end (the closing chord, then silence); the tempo log-uniform in `tempo_range` (BPM).
+    The defaults keep every seed's piece as it always was; other ranges draw as many numbers, so a seed's piece
+    differs only by them."""
     low, high = check_tempo_range(tempo_range)
+    lead_low, lead_high, tail_s = check_silence(lead_in_range, tail_s)
     tempo = float(np.exp(rng.uniform(np.log(low), np.log(high))))
     beat = 60.0 / tempo
     meter = 3 if rng.random() < 0.25 else 4
@@ -83,13 +105,13 @@ def compose(rng: np.random.Generator, seconds: float, keyboard: Keyboard,
     bass_centre = float(rng.uniform(38, 50))
     density = float(rng.uniform(0.0, 1.0))            # 0: mostly one note a beat, 1: mostly runs
     legato = float(rng.uniform(0.55, 1.0))
-    lead_in = float(rng.uniform(0.3, 1.5))
+    lead_in = float(rng.uniform(lead_low, lead_high))
     timbre = Timbre(brightness=float(rng.uniform(0.3, 0.75)), decay=float(np.exp(rng.uniform(np.log(0.5), np.log(2.0)))),
                     inharmonicity=float(rng.uniform(0.5e-4, 4e-4)), hammer=float(rng.uniform(0.0, 1.0)),
                     gain=float(rng.uniform(0.55, 1.0)))
 
     bar = meter * beat
-    bars = max(int((seconds - lead_in - 1.0) / bar), 1)
+    bars = max(int((seconds - lead_in - tail_s) / bar), 1)
     beats = lead_in + beat * np.arange(bars * meter + 1)          # the last one: the closing chord
     downbeats = beats[::meter]
     phrase_bars = 4 if bar < 3.0 else 2
