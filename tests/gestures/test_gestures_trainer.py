@@ -209,3 +209,22 @@ def test_quiet_minutes_add_piano_clips_with_long_silences(data: Path, tmp_path: 
     with pytest.raises(ConfigError, match="quiet_data must be another folder than slow_data"):
         GesturesTrainer(GesturesTrainConfig(data=str(data), slow_minutes=1.0, quiet_minutes=1.0,
                                             quiet_data="runs/x", slow_data="runs/x"), workdir=tmp_path / "bad2")
+
+
+def test_the_default_recipes_extra_clips_are_all_trained_on() -> None:
+    # the held-out split takes the last file names: the slow and quiet clips' seeds must name them before the
+    # main data's, or they would all be held out (as a quiet_seed of 5 once did, silently)
+    from neuropuppet.config import load_config
+    from neuropuppet.motion.synth.common import plan_clips
+    from neuropuppet.training.data import ClipIndex, split_by_file
+    root = Path(__file__).resolve().parents[2]
+    cfg = load_config(GesturesTrainConfig, root / "trainers" / "gestures" / "default.yaml", ["quiet_minutes=8"])
+    names = {f"{p.name}.bvh": origin for origin, minutes, seed in
+             (("data", cfg.synth_minutes, cfg.synth_seed), ("slow", cfg.slow_minutes, cfg.slow_seed),
+              ("quiet", cfg.quiet_minutes, cfg.quiet_seed)) if minutes > 0
+             for p in plan_clips("piano", minutes, seed)}
+    files = sorted(names)
+    split = split_by_file(ClipIndex(np.arange(len(files)), files), cfg.holdout)
+    held = {names[f] for f in split.held_files}
+    assert held == {"data"}, split.held_files
+    assert {"slow", "quiet"} <= set(names.values())
