@@ -10,6 +10,10 @@ world source from the music (`runtime.provide("audio_features", AudioFeatureSour
 code). The network (an LSTM, `controllers/gestures/ARTIFACT.md`) maps the vector to the local
 rotations of the upper body, one recurrent tick per character with its own state (reset by index).
 
+A performer starts (and `reset` restarts it) from the state its network settles into after `settle_s` seconds
+of silence (SETTLE_S by default; 0: zero state, as each training clip starts): seated and calm before the
+music, rather than drifting from the zero state to that rest over the first seconds.
+
 Each tick, for N performers at once:
   1. the features; a row with NaN or inf holds that character's last finite vector (before any: the
      features of silence); the network clamps the normalised values it reads
@@ -28,7 +32,7 @@ Outputs: `props` (`neuropuppet.props`): the keyboard, its body and the bench (`p
 artifact's `neuropuppet.keyboard.Keyboard`), shown alone, hidden as a layer.
 Options: spacing (metres between performers side by side, default the keyboard's width + 0.4);
 smoothing_hz (a cut-off in Hz for every written joint, a {joint: Hz} mapping over the default, or 0 for
-none); engine
+none); settle_s (seconds of silence heard before the start, default SETTLE_S; 0 for the zero state); engine
 ("auto": on the CPU up to NATIVE_MAX_BATCH performers the compiled tick of native.py, which must
 reproduce the artifact's forward on a probe; larger CPU groups "batched": the artifact's batched LSTM
 with the 6D -> quaternion step compiled; else TorchScript; "torch"; "native").
@@ -46,7 +50,7 @@ import torch
 
 from neuropuppet import PLUGIN_API_VERSION, InputError, PoseBatch, Skeleton, TickInputs
 from neuropuppet.artifacts import Artifact
-from neuropuppet.audio.features import FEATURE_LAYOUT, FeatureSettings
+from neuropuppet.audio.features import FEATURE_LAYOUT, FeatureExtractor, FeatureSettings
 from neuropuppet.controller import character_indices
 from neuropuppet.errors import ArtifactError
 from neuropuppet.keyboard import DEFAULT_KEYBOARD, Keyboard
@@ -72,6 +76,8 @@ declares those of its artifact."""
 TICK_RATE = 60.0
 NATIVE_MAX_BATCH = 16
 SMOOTHING_HZ = 5.0
+SETTLE_S = 10.0
+"""Seconds of silence a performer's network has heard at its start state (module docstring)."""
 """Default cut-off (Hz) of the written joints' low-pass, except the hand chains (`default_smoothing`)."""
 UNSMOOTHED = ("ForeArm", "Hand", "Finger", "Thumb")
 """Joints whose name holds one of these pass unfiltered by default: the forearm down, which presses the keys."""
@@ -105,6 +111,16 @@ def smoothing_cutoffs(joints: Sequence[str], smoothing_hz: float | dict[str, flo
 """CPU groups up to this size run the compiled tick (native.py); larger ones the batched TorchScript network."""
 
 
+def _settle_seconds(settle_s: Any) -> float:
+    try:
+        value = float(settle_s)
+    except (TypeError, ValueError):
+        raise InputError(f"gestures: settle_s must be a number of seconds, got {settle_s!r}") from None
+    if not (np.isfinite(value) and 0.0 <= value <= 600.0):
+        raise InputError(f"gestures: settle_s must be within 0..600 s, got {settle_s!r}")
+    return value
+
+
 def default_music() -> Path | None:
     """The short clip shipped with the project (made by its piano generator), or None where it is absent."""
     for root in (PACKAGE_DIR.parents[1], DEFAULT_DIR):
@@ -131,6 +147,7 @@ class GesturesController:
                  rest_rotations: np.ndarray, hidden: int, layers: int, feature_width: int,
                  keyboard: Keyboard = DEFAULT_KEYBOARD, batch_size: int = 1, device: torch.device | str = "cpu",
                  spacing: float | None = None, smoothing_hz: float | dict[str, float] | None = None,
+                 settle_s: float = SETTLE_S, feature_settings: dict[str, Any] | None = None,
                  native: NativeTick | None = None, batched: BatchedTick | None = None) -> None:
         if batch_size < 1:
             raise InputError(f"gestures: batch_size must be at least 1, got {batch_size}")
@@ -172,6 +189,9 @@ class GesturesController:
         self.recurrent = RecurrentState(torch.zeros(layers, n, hidden, device=dev),
                                         torch.zeros(layers, n, hidden, device=dev))
         self._held = torch.zeros(n, int(feature_width), device=dev)        # last finite features per character
+        self.settle_s = _settle_seconds(settle_s)
+        if self.settle_s > 0:
+            self.recurrent.start(*self._settled(int(feature_width), layers, hidden, feature_settings))
         self.smoothing = RotationFilter(n, written, smoothing_cutoffs(self.joints, smoothing_hz), 1.0 / TICK_RATE, dev)
         self._shown = torch.ones(n, 1, device=dev)
         self._hidden = torch.zeros(n, 1, device=dev)
@@ -229,7 +249,8 @@ class GesturesController:
             and engine == "auto" else None
         return cls(artifact.module, skeleton=skeleton, joints=joints, rest_root=rest_root,
                    rest_rotations=rest_rotations, hidden=hidden, layers=layers, feature_width=width,
-                   keyboard=keyboard, batch_size=batch_size, device=dev, native=native, batched=batched, **options)
+                   keyboard=keyboard, batch_size=batch_size, device=dev, native=native, batched=batched,
+                   feature_settings=settings, **options)
 
     def place(self, positions: torch.Tensor | np.ndarray, yaw: torch.Tensor | np.ndarray | None = None) -> None:
         """Seat the performers at world (x, z) positions [N, 2] (and headings [N], radians; 0 faces +Z)."""
@@ -306,6 +327,25 @@ class GesturesController:
         return pose
 
     # -- helpers ---------------------------------------------------------------------------------
+    @torch.no_grad()
+    def _settled(self, width: int, layers: int, hidden: int, feature_settings: dict[str, Any] | None
+                 ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(h, c) [layers, hidden] of the network after `settle_s` of silence from the zero state (one
+        performer's ticks, at load)."""
+        settings = FeatureSettings(**feature_settings) if feature_settings else FeatureSettings()
+        extractor = FeatureExtractor(1.0 / TICK_RATE, settings)
+        hop = np.zeros(int(round(settings.sample_rate / TICK_RATE)), np.float32)
+        for _ in range(8):                                  # past the first frame's onset reference
+            silent = extractor.push(hop)
+        if silent.shape[0] != width:                        # features of other settings: zeros, as held before any
+            silent = np.zeros(width, np.float32)
+        x = torch.as_tensor(np.asarray(silent, np.float32), device=self.device).reshape(1, width)
+        h = torch.zeros(layers, 1, hidden, device=self.device)
+        c = torch.zeros_like(h)
+        for _ in range(int(round(self.settle_s * TICK_RATE))):
+            _, h, c = self.network(x, h, c)
+        return h[:, 0], c[:, 0]
+
     def _over(self, below: PoseBatch) -> PoseBatch:
         """As a layer: the body's pose beneath, with rotations of its own for the network to write into."""
         pose = self._pose
@@ -344,4 +384,4 @@ class GesturesController:
         return torch.where(bad.view(-1, 1, 1), self._rest_written, q)
 
 
-__all__ = ["GesturesController", "UPPER_BODY", "default_music", "default_smoothing", "SMOOTHING_HZ"]
+__all__ = ["GesturesController", "UPPER_BODY", "default_music", "default_smoothing", "SMOOTHING_HZ", "SETTLE_S"]

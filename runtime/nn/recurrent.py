@@ -33,11 +33,26 @@ def _indices(indices: Any, batch_size: int, who: str) -> list[int]:
 
 
 class RecurrentState:
-    """Hidden state h (and an LSTM's cell state c), [layers, N, hidden], of N characters on one device."""
+    """Hidden state h (and an LSTM's cell state c), [layers, N, hidden], of N characters on one device.
+
+    A reset puts a character back to the start state: zeros, or `start(h0, c0)` ([layers, hidden] each, e.g.
+    the state a network settles into on silence) for every character."""
 
     def __init__(self, h: torch.Tensor, c: torch.Tensor) -> None:
         self.h = h
         self.c = c
+        self._start: Optional[Tuple[torch.Tensor, torch.Tensor]] = None
+
+    def start(self, h0: Optional[torch.Tensor], c0: Optional[torch.Tensor] = None) -> None:
+        """Reset to (h0, c0) [layers, hidden] from now on (None: to zeros), and reset every character now."""
+        if h0 is None:
+            self._start = None
+        else:
+            h0 = h0.to(self.h.device, self.h.dtype).reshape(self.h.shape[0], 1, self.h.shape[2])
+            c0 = (torch.zeros_like(h0[..., : self.c.shape[-1]]) if c0 is None
+                  else c0.to(self.c.device, self.c.dtype).reshape(self.c.shape[0], 1, self.c.shape[2]))
+            self._start = (h0, c0)
+        self.reset()
 
     @property
     def batch_size(self) -> int:
@@ -48,20 +63,31 @@ class RecurrentState:
         return self.h.device
 
     def reset(self, indices: Optional[Sequence[int]] = None) -> None:
-        """Zero the state of the characters at `indices` (all when None); the others are untouched."""
+        """Put the characters at `indices` (all when None) back to the start state (zeros unless `start`);
+        the others are untouched."""
         if indices is None:
-            self.h.zero_()
-            self.c.zero_()
+            if self._start is None:
+                self.h.zero_()
+                self.c.zero_()
+            else:
+                self.h.copy_(self._start[0].expand_as(self.h))
+                self.c.copy_(self._start[1].expand_as(self.c))
             return
         idx = _indices(indices, self.batch_size, "recurrent state")
         if idx:
             rows = torch.as_tensor(idx, dtype=torch.long, device=self.h.device)
-            self.h.index_fill_(1, rows, 0.0)
-            if self.c.shape[-1] > 0:
-                self.c.index_fill_(1, rows, 0.0)
+            if self._start is None:
+                self.h.index_fill_(1, rows, 0.0)
+                if self.c.shape[-1] > 0:
+                    self.c.index_fill_(1, rows, 0.0)
+            else:
+                self.h[:, rows] = self._start[0]
+                self.c[:, rows] = self._start[1]
 
     def clone(self) -> "RecurrentState":
-        return RecurrentState(self.h.clone(), self.c.clone())
+        out = RecurrentState(self.h.clone(), self.c.clone())
+        out._start = self._start
+        return out
 
 
 class _Recurrent(nn.Module):

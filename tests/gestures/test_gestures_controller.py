@@ -329,3 +329,32 @@ def test_smoothing_filters_the_torso_not_the_hands_and_can_be_turned_off(tiny):
         npp.make("gestures", 1, artifact=tiny, smoothing_hz={"LeftFoot": 3.0})
     with pytest.raises(npp.NeuropuppetError, match="finite"):
         npp.make("gestures", 1, artifact=tiny, smoothing_hz=-1.0)
+
+
+def test_performers_start_from_the_state_their_network_settles_into_on_silence(tiny):
+    from neuropuppet.artifacts import load_artifact
+    from neuropuppet.audio.features import FeatureExtractor
+    module = load_artifact(tiny, controller="gestures", device="cpu").module
+    c = npp.make("gestures", 3, artifact=tiny, settle_s=0.5)
+    extractor = FeatureExtractor(1 / 60)
+    for _ in range(8):
+        silent = extractor.push(np.zeros(368, np.float32))
+    h = torch.zeros_like(c.recurrent.h[:, :1])
+    cell = torch.zeros_like(h)
+    with torch.no_grad():
+        for _ in range(30):                                               # 0.5 s at 60 ticks per second
+            _, h, cell = module(torch.from_numpy(silent.copy()).view(1, -1), h, cell)
+    assert h.abs().max() > 0
+    for row in range(3):
+        torch.testing.assert_close(c.recurrent.h[:, row], h[:, 0])
+        torch.testing.assert_close(c.recurrent.c[:, row], cell[:, 0])
+    c.step(TickInputs(1 / 60, audio_features=torch.randn(3, 28)))
+    moved = c.recurrent.h[:, 2].clone()
+    c.reset([0, 1])                                                       # back to the settled state
+    torch.testing.assert_close(c.recurrent.h[:, 0], h[:, 0])
+    assert torch.equal(c.recurrent.h[:, 2], moved)
+    zero = npp.make("gestures", 2, artifact=tiny, settle_s=0)             # 0: the zero state, as in training
+    assert zero.recurrent.h.abs().max() == 0 and zero.recurrent.c.abs().max() == 0
+    for bad in (-1.0, float("nan"), "long", 1e4):
+        with pytest.raises(npp.InputError, match="settle_s"):
+            npp.make("gestures", 1, artifact=tiny, settle_s=bad)

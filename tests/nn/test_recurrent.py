@@ -72,3 +72,18 @@ def test_cells_script(cls: type) -> None:
     with torch.no_grad():
         y, h, c = scripted.step(x, state.h, state.c)
         assert torch.allclose(y, cell.advance(x, state), atol=1e-6) and torch.allclose(h, state.h)
+
+
+def test_a_start_state_is_what_reset_restores() -> None:
+    cell = RecurrentLSTM(input_size=3, hidden_size=4, num_layers=2)
+    state = cell.initial_state(batch_size=3)
+    h0, c0 = torch.arange(8.0).view(2, 4), -torch.arange(8.0).view(2, 4)
+    state.start(h0, c0)                                                   # every character starts there now
+    assert torch.equal(state.h, h0[:, None].expand(2, 3, 4)) and torch.equal(state.c, c0[:, None].expand(2, 3, 4))
+    cell.advance(torch.randn(3, 3), state)
+    kept = state.h[:, 1].clone()
+    state.reset([0, 2])
+    assert torch.equal(state.h[:, 0], h0) and torch.equal(state.c[:, 2], c0) and torch.equal(state.h[:, 1], kept)
+    assert torch.equal(state.clone().h, state.h)
+    state.start(None)                                                     # back to zeros
+    assert state.h.abs().max() == 0 and state.c.abs().max() == 0
