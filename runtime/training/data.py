@@ -39,7 +39,8 @@ def synthetic_data_folder(folder: str | Path, kind: str, minutes: float, seed: i
     """`folder`, first filled with `minutes` of the synthetic generator `kind` (`neuropuppet data synth`;
     `options` go to `synth.generate`, e.g. piano's `tempo_range`) when it holds no BVH file and minutes > 0:
     a trainer's data on a fresh machine. A folder whose generation was cut off (`synth.is_incomplete`) is
-    written again from the start."""
+    written again from the start; one that `generate` wrote with other settings (`synth.made_with`) is a
+    MotionDataError, not silently other data."""
     from ..motion import synth
     folder = Path(folder)
     if minutes > 0 and (synth.is_incomplete(folder) or not any(folder.glob("*.bvh"))):
@@ -47,7 +48,18 @@ def synthetic_data_folder(folder: str | Path, kind: str, minutes: float, seed: i
             print(f"{folder}: an earlier `neuropuppet data synth` was cut off; writing the data again", flush=True)
         folder.mkdir(parents=True, exist_ok=True)
         synth.generate(kind, folder, minutes, seed, progress=progress, **options)
+    elif minutes > 0:
+        found, wanted = synth.made_with(folder), synth.manifest(kind, minutes, seed, **options)
+        if found is not None and found != wanted:
+            raise MotionDataError(f"{folder}: holds synthetic data made with {_described(found)}, not the "
+                                  f"{_described(wanted)} asked for; delete the folder (it is written again) or "
+                                  "give another one")
     return folder
+
+
+def _described(made: dict[str, Any]) -> str:
+    options = "".join(f", {k}={v}" for k, v in made.get("options", {}).items())
+    return f"{made.get('kind')} {made.get('minutes'):g} minutes seed {made.get('seed')}{options}"
 
 
 def find_clips(folder: str | Path) -> list[Path]:

@@ -42,3 +42,18 @@ def test_cut_off_generation_is_refused_then_rewritten(tmp_path, monkeypatch):
     assert sorted(p.name for p in find_clips(folder)) == sorted(p.name for p in find_clips(fresh))
     for p in find_clips(fresh):
         assert (folder / p.name).read_bytes() == p.read_bytes()
+
+
+def test_a_folder_made_with_other_settings_is_refused_not_reused(tmp_path):
+    folder = synthetic_data_folder(tmp_path / "piano", "piano", 0.4, seed=3, progress=False, tempo_range=(55.0, 60.0))
+    assert synth.made_with(folder) == synth.manifest("piano", 0.4, 3, tempo_range=(55.0, 60.0))
+    again = synthetic_data_folder(folder, "piano", 0.4, seed=3, progress=False, tempo_range=(55.0, 60.0))
+    assert again == folder                                                # the same request: reused
+    for other in (dict(minutes=0.8, seed=3), dict(minutes=0.4, seed=4)):
+        with pytest.raises(MotionDataError, match="made with piano 0.4 minutes seed 3, tempo_range"):
+            synthetic_data_folder(folder, "piano", other["minutes"], seed=other["seed"], progress=False,
+                                  tempo_range=(55.0, 60.0))
+    with pytest.raises(MotionDataError, match="asked for"):
+        synthetic_data_folder(folder, "piano", 0.4, seed=3, progress=False, tempo_range=(55.0, 80.0))
+    (folder / synth.MANIFEST).unlink()                                    # data from elsewhere: taken as it is
+    assert synthetic_data_folder(folder, "piano", 0.8, seed=9, progress=False) == folder

@@ -8,12 +8,16 @@ a rendered score: WAV + BVH + notes/beats labels + keyboard geometry). Each kind
 what it models and its limits. The same seed gives byte-identical files.
 
 While `generate` writes, the folder holds `INCOMPLETE` (a marker removed when the last clip is written):
-a run that was cut off leaves it, so no reader takes the half-written folder for data.
+a run that was cut off leaves it, so no reader takes the half-written folder for data. A finished folder
+holds `MANIFEST` (`made_with`): the kind, minutes, seed and options it was written with, so a trainer asking
+for other data is told rather than handed these.
 """
 from __future__ import annotations
 
 import importlib
+import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from tqdm import tqdm
@@ -24,6 +28,24 @@ from .common import FPS, plan_clips
 KINDS = ("biped", "quadruped", "gaze", "music", "piano")
 INCOMPLETE = ".synth-incomplete"
 """The marker file `generate` keeps in its folder until every clip is written."""
+
+
+MANIFEST = ".synth.json"
+"""The file `generate` writes into a finished folder: what it generated (`manifest`)."""
+
+
+def manifest(kind: str, minutes: float, seed: int, **options: Any) -> dict[str, Any]:
+    """The description `generate(kind, out, minutes, seed, **options)` writes as MANIFEST (JSON-plain values)."""
+    return json.loads(json.dumps({"kind": kind, "minutes": float(minutes), "seed": int(seed),
+                                  "options": {k: options[k] for k in sorted(options)}}))
+
+
+def made_with(folder: Path) -> dict[str, Any] | None:
+    """The MANIFEST of a folder `generate` finished, or None (none there: data from elsewhere, or older)."""
+    try:
+        return json.loads((Path(folder) / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def is_incomplete(folder: Path) -> bool:
@@ -53,5 +75,6 @@ def generate(kind: str, out: Path, minutes: float, seed: int = 0, progress: bool
     for clip in bar:
         bar.set_postfix_str(f"{clip.name} ({clip.frames / FPS:.0f} s)")
         written += module.write_clip(out, clip.name, np.random.default_rng(clip.seed), clip.frames, FPS, **options)
+    (out / MANIFEST).write_text(json.dumps(manifest(kind, minutes, seed, **options), indent=1) + "\n")
     marker.unlink()
     return written
