@@ -29,7 +29,9 @@ Metrics (`neuropuppet.motion.metrics`; x_t world positions of the network's uppe
                        "at the keys": also at most 0.25 m above the surface and over the keys along z
                        (0.1 m before the fronts to the far end), i.e. playing rather than held up
   silence calm         std over the last 2 s of silence of every joint's position (m), and the largest
-                       frame-to-frame move there (m)
+                       frame-to-frame move there (m); the controller as shipped starts from its network's
+                       state after 10 s of silence (`settle_s`), so "silence, zero start state" (settle_s=0,
+                       each training clip's start) shows how the network itself comes to rest
   long run             finite everywhere; per minute the wrists' mean height and the mean joint speed;
                        drift = largest |mean wrist height of a minute - of the first minute| (m);
                        frozen seconds = 1 s windows during sound with joint speed below 1 mm/s
@@ -60,6 +62,7 @@ RATE = 22050
 SEED_BASE = 91000
 HANDS = ("LeftHand", "RightHand")
 NEAR_KEYS_M = 0.25
+SILENCE_FROM_ZERO = "silence, zero start state"
 GOALS = {"acceleration_ratio": (0.5, 2.0), "jerk_ratio": (0.5, 2.0), "beat_alignment_ratio": 0.8}
 
 
@@ -125,10 +128,11 @@ def noise_bursts(seconds: float, period: float = 0.8, seed: int = 2) -> tuple[np
 
 
 # -- performing through the runtime -----------------------------------------------------------------------
-def perform(audio: np.ndarray, artifact: str | Path | None = None, tmp: Path | None = None
+def perform(audio: np.ndarray, artifact: str | Path | None = None, tmp: Path | None = None, **options: Any
             ) -> tuple[np.ndarray, np.ndarray, Any]:
     """The controller's performance of `audio` (22050 Hz mono): (local rotations [T, J, 4], local
-    positions [J, 3] of the first tick, the skeleton); T = the audio's ticks at 60 Hz."""
+    positions [J, 3] of the first tick, the skeleton); T = the audio's ticks at 60 Hz. `options` go to the
+    controller (e.g. settle_s=0)."""
     import soundfile
     with tempfile.TemporaryDirectory(dir=tmp) as folder:
         path = Path(folder) / "music.wav"
@@ -136,7 +140,7 @@ def perform(audio: np.ndarray, artifact: str | Path | None = None, tmp: Path | N
         clip = load_audio(path)
     rt = Runtime(tick_rate=FPS)
     rt.provide("audio_features", AudioFeatureSource(clip))
-    group = rt.spawn("gestures", artifact=artifact)
+    group = rt.spawn("gestures", artifact=artifact, **options)
     ticks = int(len(audio) / RATE * FPS)
     rotations = np.empty((ticks, group.skeleton.num_joints, 4), np.float32)
     for k in rt.run(ticks):
@@ -226,9 +230,10 @@ def evaluate(artifact: str | Path | None = None, clips: int = 4, seconds: float 
     silence = np.zeros(int(min(seconds, 10.0) * RATE), np.float32)
     unlike = [("drum loop 100 BPM", drums, drum_beats, None), ("chord pad", chord_pad(seconds), None, None),
               ("white-noise bursts", bursts, burst_onsets, None), ("silence", silence, None, None),
+              (SILENCE_FROM_ZERO, silence, None, None),
               ("clipped piano (x8, hard clip)", np.clip(loud["audio"] * 8.0, -1.0, 1.0), loud["beats"], loud)]
     for name, audio, beats, clip in unlike:
-        rot, lp, sk = perform(audio, artifact)
+        rot, lp, sk = perform(audio, artifact, **({"settle_s": 0.0} if name == SILENCE_FROM_ZERO else {}))
         model = world(sk, lp, rot)
         cols = [sk.index(j) for j in joints]
         mm = movement(model[:, cols], beats)
@@ -244,7 +249,7 @@ def evaluate(artifact: str | Path | None = None, clips: int = 4, seconds: float 
                "hands_on_keys": hands_on_keys(model, sk, keyboard), "hands_at_keys": hands_at_keys(model, sk, keyboard)}
         if clip is not None:
             row["beat_alignment_ratio"] = ratio(mm["beat_alignment"], reference["beat_alignment"])
-        if name == "silence":
+        if name in ("silence", SILENCE_FROM_ZERO):
             tail = model[-2 * FPS:]
             row["silence_std_m"] = float(tail.std(axis=0).max())
             row["silence_max_step_m"] = float(np.abs(np.diff(tail, axis=0)).max())
