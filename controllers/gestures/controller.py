@@ -76,9 +76,9 @@ declares those of its artifact."""
 TICK_RATE = 60.0
 NATIVE_MAX_BATCH = 16
 SMOOTHING_HZ = 5.0
+"""Default cut-off (Hz) of the written joints' low-pass, except the hand chains (`default_smoothing`)."""
 SETTLE_S = 10.0
 """Seconds of silence a performer's network has heard at its start state (module docstring)."""
-"""Default cut-off (Hz) of the written joints' low-pass, except the hand chains (`default_smoothing`)."""
 UNSMOOTHED = ("ForeArm", "Hand", "Finger", "Thumb")
 """Joints whose name holds one of these pass unfiltered by default: the forearm down, which presses the keys."""
 

@@ -212,17 +212,17 @@ def test_quiet_minutes_add_piano_clips_with_long_silences(data: Path, tmp_path: 
                                             quiet_data="runs/x", slow_data="runs/x"), workdir=tmp_path / "bad2")
 
 
-def test_the_default_recipes_extra_clips_are_all_trained_on() -> None:
+def test_the_default_recipes_extra_clips_are_all_trained_on(tmp_path: Path) -> None:
     # the held-out split takes the last file names: the slow and quiet clips' seeds must name them before the
     # main data's, or they would all be held out (as a quiet_seed of 5 once did, silently)
     from neuropuppet.config import load_config
     from neuropuppet.motion.synth.common import plan_clips
     from neuropuppet.training.data import ClipIndex, split_by_file
     root = Path(__file__).resolve().parents[2]
-    cfg = load_config(GesturesTrainConfig, root / "trainers" / "gestures" / "default.yaml", ["quiet_minutes=8"])
-    names = {f"{p.name}.bvh": origin for origin, minutes, seed in
-             (("data", cfg.synth_minutes, cfg.synth_seed), ("slow", cfg.slow_minutes, cfg.slow_seed),
-              ("quiet", cfg.quiet_minutes, cfg.quiet_seed)) if minutes > 0
+    cfg = load_config(GesturesTrainConfig, root / "trainers" / "gestures" / "default.yaml")
+    extras = [(name, minutes, seed) for name, _, minutes, seed, _ in
+              GesturesTrainer(cfg, workdir=tmp_path).extra_piano()]
+    names = {f"{p.name}.bvh": origin for origin, minutes, seed in [("data", cfg.synth_minutes, cfg.synth_seed), *extras]
              for p in plan_clips("piano", minutes, seed)}
     files = sorted(names)
     split = split_by_file(ClipIndex(np.arange(len(files)), files), cfg.holdout)

@@ -80,19 +80,25 @@ class GesturesTrainer(TrainerBase):
             except NeuropuppetError as e:
                 raise ConfigError(f"gestures config: slow_tempo_min/max: {e}") from None
         main_seed = c.synth_seed if c.synth_minutes > 0 and c.synth_kind == "piano" else None
-        folders = [("data", c.data, "synth_seed", main_seed)]
-        for extra in ("slow", "quiet"):
-            if getattr(c, f"{extra}_minutes") <= 0:
-                continue
-            folder, seed = getattr(c, f"{extra}_data"), getattr(c, f"{extra}_seed")
-            for other, other_folder, other_seed_key, other_seed in folders:
+        seen = [("data", c.data, "synth_seed", main_seed)]
+        for extra, folder, _, seed, _ in self.extra_piano():
+            for other, other_folder, other_seed_key, other_seed in seen:
                 if Path(folder).resolve() == Path(other_folder).resolve():
                     raise ConfigError(f"gestures config: {extra}_data must be another folder than {other} "
                                       f"({other_folder})")
                 if seed == other_seed:
                     raise ConfigError(f"gestures config: {extra}_seed {seed} equals {other_seed_key}: the {extra} "
                                       "clips would repeat that data's music and names")
-            folders.append((f"{extra}_data", folder, f"{extra}_seed", seed))
+            seen.append((f"{extra}_data", folder, f"{extra}_seed", seed))
+
+    def extra_piano(self) -> list[tuple[str, str, float, int, dict[str, Any]]]:
+        """The extra piano folders asked for (minutes > 0): (name, folder, minutes, seed, generator options)."""
+        c = self.config
+        extras = [("slow", c.slow_data, c.slow_minutes, c.slow_seed,
+                   {"tempo_range": (c.slow_tempo_min, c.slow_tempo_max)}),
+                  ("quiet", c.quiet_data, c.quiet_minutes, c.quiet_seed,
+                   {"lead_in_range": QUIET_LEAD_IN, "tail_s": QUIET_TAIL_S})]
+        return [e for e in extras if e[2] > 0]
 
     # -- data ---------------------------------------------------------------------------------------
     def data_files(self) -> list[Path]:
@@ -108,13 +114,7 @@ class GesturesTrainer(TrainerBase):
         if not clips:
             raise MotionDataError(f"{folder}: no .bvh clips (give data: a folder of NAME.wav + NAME.bvh, or "
                                   f"synth_minutes > 0 to generate {cfg.synth_kind} clips there)")
-        extras = [(cfg.slow_data, cfg.slow_minutes, cfg.slow_seed,
-                   {"tempo_range": (cfg.slow_tempo_min, cfg.slow_tempo_max)}),
-                  (cfg.quiet_data, cfg.quiet_minutes, cfg.quiet_seed,
-                   {"lead_in_range": QUIET_LEAD_IN, "tail_s": QUIET_TAIL_S})]
-        for extra_folder, minutes, seed, options in extras:
-            if minutes <= 0:
-                continue
+        for _, extra_folder, minutes, seed, options in self.extra_piano():
             extra = synthetic_data_folder(extra_folder, "piano", minutes, seed, progress=self.progress, **options)
             extra_clips = sorted(extra.glob("*.bvh"))
             clash = {p.name for p in clips} & {p.name for p in extra_clips}
