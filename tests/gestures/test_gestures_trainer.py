@@ -16,7 +16,7 @@ from neuropuppet.motion import synth
 from neuropuppet.motion.bvh import read_bvh
 from neuropuppet.motion.rotations import quat_from_sixd
 from neuropuppet.trainers.gestures import GesturesTrainConfig, GesturesTrainer
-from neuropuppet.trainers.gestures.config import QUIET_LEAD_IN, QUIET_TAIL_S
+from neuropuppet.trainers.gestures.config import CLIPPED_DRIVE, QUIET_LEAD_IN, QUIET_TAIL_S
 from neuropuppet.trainers.gestures.dataset import build_dataset
 
 
@@ -210,6 +210,21 @@ def test_quiet_minutes_add_piano_clips_with_long_silences(data: Path, tmp_path: 
     with pytest.raises(ConfigError, match="quiet_data must be another folder than slow_data"):
         GesturesTrainer(GesturesTrainConfig(data=str(data), slow_minutes=1.0, quiet_minutes=1.0,
                                             quiet_data="runs/x", slow_data="runs/x"), workdir=tmp_path / "bad2")
+
+
+def test_clipped_minutes_add_overdriven_piano_clips(data: Path, tmp_path: Path) -> None:
+    clipped = tmp_path / "clipped"
+    cfg = GesturesTrainConfig(data=str(data), clipped_data=str(clipped), clipped_minutes=0.4)
+    files = GesturesTrainer(cfg, workdir=tmp_path / "run").data_files()
+    assert [f.parent for f in files if f.suffix == ".bvh"].count(clipped) == 1
+    assert synth.made_with(clipped)["options"] == {"drive_range": list(CLIPPED_DRIVE)}
+    labels = np.load(next(clipped.glob("*.labels.npz")))
+    assert CLIPPED_DRIVE[0] <= float(labels["drive"]) <= CLIPPED_DRIVE[1]
+    audio = load_audio(next(clipped.glob("*.wav"))).samples
+    assert np.mean(np.abs(audio) > 0.999) > 0.001                            # hard-clipped at full scale
+    with pytest.raises(ConfigError, match="clipped_seed"):
+        GesturesTrainer(GesturesTrainConfig(data=str(data), quiet_minutes=1.0, clipped_minutes=1.0,
+                                            clipped_seed=10), workdir=tmp_path / "bad")
 
 
 def test_the_default_recipes_extra_clips_are_all_trained_on(tmp_path: Path) -> None:

@@ -244,3 +244,24 @@ def test_silence_options_lengthen_the_lead_in_and_tail_and_leave_the_default_alo
 def test_bad_silence_options_are_a_clear_error(lead_in, tail):
     with pytest.raises(NeuropuppetError, match="lead_in_range|silence"):
         generate_clip(np.random.default_rng(0), 60, lead_in_range=lead_in, tail_s=tail)
+
+
+def test_drive_range_overdrives_the_recording_and_keeps_the_performance():
+    frames = 20 * 60
+    clean = generate_clip(np.random.default_rng(91050), frames)
+    loud = generate_clip(np.random.default_rng(91050), frames, drive_range=(8.0, 8.0))
+    assert "drive" not in clean[4] and float(loud[4]["drive"]) == pytest.approx(8.0)
+    np.testing.assert_array_equal(clean[3], loud[3])                     # the same playing ...
+    np.testing.assert_array_equal(clean[4]["beats"], loud[4]["beats"])
+    np.testing.assert_allclose(loud[0], np.clip(clean[0] * 8.0, -1.0, 1.0))   # ... recorded overdriven
+    assert np.mean(np.abs(loud[0]) >= 1.0) > 0.01
+    assert loud[4]["rms"].max() > 2 * clean[4]["rms"].max()               # the RMS label is of the clipped audio
+    gains = [float(generate_clip(np.random.default_rng(s), 120, drive_range=(2.0, 10.0))[4]["drive"])
+             for s in range(8)]
+    assert all(2.0 <= g <= 10.0 for g in gains) and max(gains) - min(gains) > 1.0
+
+
+@pytest.mark.parametrize("bad", [(0.5, 2.0), (4.0, 2.0), (2.0, float("inf")), (3.0,), "loud"])
+def test_bad_drive_range_is_a_clear_error(bad):
+    with pytest.raises(NeuropuppetError, match="drive_range"):
+        generate_clip(np.random.default_rng(0), 60, drive_range=bad)

@@ -10,6 +10,8 @@ QUIET_LEAD_IN = (2.0, 8.0)
 """Seconds of silence before the music of a quiet clip (uniform): the network learns to rest in silence."""
 QUIET_TAIL_S = 4.0
 """Seconds from a quiet clip's closing chord to its end (about: the bars are whole): music -> silence -> rest."""
+CLIPPED_DRIVE = (2.0, 12.0)
+"""Gains (log-uniform) of the overdriven clips before their hard clip: a recording too loud for its format."""
 
 
 @dataclass
@@ -30,6 +32,9 @@ class GesturesTrainConfig(TrainingConfig):
                                         # music and about QUIET_TAIL_S after its closing chord (generated if empty)
     quiet_seed: int = 10                # its clips' seeds: names piano_s10_* sort before the main data's piano_s1_*,
                                         # so the held-out split (the last names) keeps them in training
+    clipped_data: str = "runs/data/synth_piano_clipped"  # folder of extra overdriven piano clips (clipped_minutes > 0)
+    clipped_minutes: float = 0.0        # > 0: add this much piano data amplified by CLIPPED_DRIVE and hard-clipped
+    clipped_seed: int = 11              # names piano_s11_*: in training, like the quiet clips
     feature_cache: str = "runs/cache/gestures_features"  # per-clip causal features, keyed by the WAV's bytes
     features: str = "all"               # the feature set: groups of neuropuppet.audio.features ("pitch,beat,rms")
     hidden: int = 128                   # LSTM units

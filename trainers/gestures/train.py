@@ -26,7 +26,7 @@ from neuropuppet.nn import block_statistics
 from neuropuppet.training import ClipIndex, Report, RunInfo, Setup, Split, TBPTTChunks, TrainerBase, contiguous_runs
 from neuropuppet.training import synthetic_data_folder
 
-from .config import QUIET_LEAD_IN, QUIET_TAIL_S, GesturesTrainConfig
+from .config import CLIPPED_DRIVE, QUIET_LEAD_IN, QUIET_TAIL_S, GesturesTrainConfig
 from .dataset import GesturesDataset, beat_weights, build_dataset
 
 
@@ -63,7 +63,7 @@ class GesturesTrainer(TrainerBase):
     positive_keys: ClassVar[tuple[str, ...]] = ("hidden", "layers", "window")
     non_negative_keys: ClassVar[tuple[str, ...]] = ("input_noise", "velocity_weight", "acceleration_weight",
                                                     "jerk_weight", "beat_weight", "weight_decay", "synth_minutes",
-                                                    "slow_minutes", "quiet_minutes")
+                                                    "slow_minutes", "quiet_minutes", "clipped_minutes")
     config: GesturesTrainConfig
 
     def check_config(self) -> None:
@@ -97,7 +97,8 @@ class GesturesTrainer(TrainerBase):
         extras = [("slow", c.slow_data, c.slow_minutes, c.slow_seed,
                    {"tempo_range": (c.slow_tempo_min, c.slow_tempo_max)}),
                   ("quiet", c.quiet_data, c.quiet_minutes, c.quiet_seed,
-                   {"lead_in_range": QUIET_LEAD_IN, "tail_s": QUIET_TAIL_S})]
+                   {"lead_in_range": QUIET_LEAD_IN, "tail_s": QUIET_TAIL_S}),
+                  ("clipped", c.clipped_data, c.clipped_minutes, c.clipped_seed, {"drive_range": CLIPPED_DRIVE})]
         return [e for e in extras if e[2] > 0]
 
     # -- data ---------------------------------------------------------------------------------------

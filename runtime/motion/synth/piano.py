@@ -18,7 +18,10 @@ What it models
     rolling off with brightness (brighter when struck harder), decaying exponentially (faster for
     high partials and high notes), a 3 ms attack, a 90 ms damper release at the note's offset, and
     a short hammer-noise burst. Per clip: brightness, decay time, B, hammer noise, master gain.
-    22050 Hz mono 16-bit PCM; never clipped (a rare dense fortissimo scales the clip down).
+    22050 Hz mono 16-bit PCM; never clipped (a rare dense fortissimo scales the clip down), unless
+    `drive_range` is given: then the clip is amplified by a gain drawn log-uniformly in it and hard-clipped
+    at full scale, as an overdriven recording (labels `drive`; the performance is the same: it is the
+    recording, not the playing, that is louder).
   * Performer (`piano_motion`) on the biped skeleton (`biped.biped_skeleton`, its joint names),
     SEATED: Hips fixed 0.10 m above the bench top, thighs forward on the bench, shins leaning
     forward, feet flat on the floor (legs never move). Each wrist sits over the key it plays (the
@@ -44,6 +47,7 @@ Outputs per clip: `<name>.wav`, `<name>.bvh` (60 fps, the performer's root frame
   fps, sample_rate (0-d ints)
   timbre       [5] float64 (brightness, decay, inharmonicity, hammer, gain); `timbre_columns` names them
   keyboard     0-d str, `Keyboard.to_json()` of the keyboard played (`Keyboard.from_json` reads it)
+  drive        0-d float, only in a clip made with `drive_range`: the gain before the hard clip
 
 Limits: one tempo and metre per clip, no rubato or swing, no pedal, one melody voice over a
 left-hand accompaniment (no counterpoint, hand crossings or overlapping hand ranges: the wrists are
@@ -62,22 +66,30 @@ from ...keyboard import DEFAULT_KEYBOARD, Keyboard
 from .common import FPS, save_npz, write_motion_bvh
 from .music import SAMPLE_RATE, frame_rms, write_wav
 from .piano_motion import perform
-from .piano_music import LEAD_IN_RANGE, NOTE_COLUMNS, TAIL_S, TEMPO_RANGE, compose, loudness_per_frame, render_audio
+from .piano_music import (LEAD_IN_RANGE, NOTE_COLUMNS, TAIL_S, TEMPO_RANGE, check_drive_range, compose,
+                          loudness_per_frame, render_audio)
 
 TIMBRE_COLUMNS = ("brightness", "decay", "inharmonicity", "hammer", "gain")
 
 
 def generate_clip(rng: np.random.Generator, frames: int, fps: int = FPS, keyboard: Keyboard = DEFAULT_KEYBOARD,
                   tempo_range: tuple[float, float] = TEMPO_RANGE, lead_in_range: tuple[float, float] = LEAD_IN_RANGE,
-                  tail_s: float = TAIL_S):
+                  tail_s: float = TAIL_S, drive_range: tuple[float, float] | None = None):
     """Audio [n] float64, skeleton, local positions [T,J,3], rotations [T,J,4] (wxyz) and labels of one clip;
     its tempo drawn log-uniformly in `tempo_range` (BPM; the default is the generator's 60-160), its silent
-    lead-in uniformly in `lead_in_range` (s), about `tail_s` from the closing chord to the end."""
+    lead-in uniformly in `lead_in_range` (s), about `tail_s` from the closing chord to the end; with
+    `drive_range`, the audio amplified by a gain log-uniform in it and hard-clipped (drawn last: the piece
+    and the performance are the seed's clean clip's)."""
+    drive = check_drive_range(drive_range)
     seconds = frames / fps
     score = compose(rng, seconds, keyboard, tempo_range, lead_in_range, tail_s)
     audio = render_audio(score, seconds, rng)
     loudness = loudness_per_frame(score, frames, fps)
     skel, pos, rot = perform(score, loudness, frames, fps, keyboard, rng)
+    gain = 1.0
+    if drive is not None:
+        gain = float(np.exp(rng.uniform(np.log(drive[0]), np.log(drive[1]))))
+        audio = np.clip(audio * gain, -1.0, 1.0)
     tb = score.timbre
     labels = {
         "notes": score.notes, "note_columns": np.array(NOTE_COLUMNS),
@@ -89,15 +101,17 @@ def generate_clip(rng: np.random.Generator, frames: int, fps: int = FPS, keyboar
         "timbre": np.array([getattr(tb, c) for c in TIMBRE_COLUMNS]), "timbre_columns": np.array(TIMBRE_COLUMNS),
         "keyboard": np.asarray(keyboard.to_json()),
     }
+    if drive is not None:
+        labels["drive"] = np.asarray(gain)
     return audio, skel, pos, rot, labels
 
 
 def write_clip(out: Path, name: str, rng: np.random.Generator, frames: int, fps: int = FPS,
                tempo_range: tuple[float, float] = TEMPO_RANGE, lead_in_range: tuple[float, float] = LEAD_IN_RANGE,
-               tail_s: float = TAIL_S) -> list[Path]:
+               tail_s: float = TAIL_S, drive_range: tuple[float, float] | None = None) -> list[Path]:
     """Generate one clip (`generate_clip`) and write `<name>.wav`, `<name>.bvh` and `<name>.labels.npz`."""
     audio, skel, pos, rot, labels = generate_clip(rng, frames, fps, tempo_range=tempo_range,
-                                                  lead_in_range=lead_in_range, tail_s=tail_s)
+                                                  lead_in_range=lead_in_range, tail_s=tail_s, drive_range=drive_range)
     out = Path(out)
     return [write_wav(out / f"{name}.wav", audio),
             write_motion_bvh(out / f"{name}.bvh", skel, pos, rot, fps),

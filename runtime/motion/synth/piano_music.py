@@ -72,6 +72,20 @@ def check_tempo_range(tempo_range: tuple[float, float]) -> tuple[float, float]:
     return low, high
 
 
+def check_drive_range(drive_range: tuple[float, float] | None) -> tuple[float, float] | None:
+    """The gains (low, high) of an overdriven clip, or None for a clean one; NeuropuppetError unless
+    1 <= low <= high <= 100."""
+    if drive_range is None:
+        return None
+    try:
+        low, high = (float(v) for v in drive_range)
+    except (TypeError, ValueError):
+        raise NeuropuppetError(f"piano drive_range must be two gains (low, high), got {drive_range!r}") from None
+    if not (np.isfinite(low) and np.isfinite(high) and 1.0 <= low <= high <= 100.0):
+        raise NeuropuppetError(f"piano drive_range must satisfy 1 <= low <= high <= 100, got {drive_range!r}")
+    return low, high
+
+
 def check_silence(lead_in_range: tuple[float, float], tail_s: float) -> tuple[float, float, float]:
     """(low, high, tail) of a lead-in range and a tail (s); NeuropuppetError naming the bad value."""
     try:
