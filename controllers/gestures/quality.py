@@ -15,6 +15,8 @@ Music:
             sine chords, no onsets), white-noise bursts (on a 0.8 s grid), silence, and a clipped piano
             clip (x8 gain, hard-clipped at full scale); beats known for the loop, the bursts and the
             clipped clip (whose score, and so its ground-truth performance, is known too)
+  clipped   every piano clip again, amplified x`--clipped-gain` (8) and hard-clipped at full scale: an
+            overdriven recording of the same performance, against the same ground truth
   long      `--long-minutes` of piano clips played back to back (10 minutes by default)
 
 Metrics (`neuropuppet.motion.metrics`; x_t world positions of the network's upper-body joints, fps 60):
@@ -63,6 +65,8 @@ SEED_BASE = 91000
 HANDS = ("LeftHand", "RightHand")
 NEAR_KEYS_M = 0.25
 SILENCE_FROM_ZERO = "silence, zero start state"
+CLIPPED_GAIN = 8.0
+"""Gain before the hard clip of the piano clips' overdriven versions."""
 GOALS = {"acceleration_ratio": (0.5, 2.0), "jerk_ratio": (0.5, 2.0), "beat_alignment_ratio": 0.8}
 
 
@@ -183,45 +187,62 @@ def ratio(a: float, b: float) -> float:
     return float(a / b) if b and np.isfinite(a) and np.isfinite(b) else float("nan")
 
 
+def clipped(audio: np.ndarray, gain: float) -> np.ndarray:
+    """`audio` amplified by `gain` and hard-clipped at full scale (an overdriven recording)."""
+    return np.clip(np.asarray(audio, np.float32) * np.float32(gain), -1.0, 1.0)
+
+
+def piano_row(name: str, c: dict[str, Any], audio: np.ndarray, artifact: str | Path | None,
+              joints: list[str]) -> tuple[dict[str, Any], np.ndarray]:
+    """The controller's performance of `audio` (clip `c`'s music, as is or altered) against `c`'s ground truth:
+    (the row of figures, the truth's joint positions [T, J, 3])."""
+    rot, lp, sk = perform(audio, artifact)
+    model = world(sk, lp, rot)
+    truth = world(c["skeleton"], c["positions"], c["rotations"])[: len(model)]
+    mm = movement(model[:, [sk.index(j) for j in joints]], c["beats"])
+    tt = movement(truth[:, [c["skeleton"].index(j) for j in joints]], c["beats"])
+    row = {"music": name, "seconds": len(model) / FPS, "model": mm, "truth": tt,
+           "acceleration_ratio": ratio(mm["acceleration_mean"], tt["acceleration_mean"]),
+           "jerk_ratio": ratio(mm["jerk_mean"], tt["jerk_mean"]),
+           "beat_alignment_ratio": ratio(mm["beat_alignment"], tt["beat_alignment"]),
+           "hands_on_keys": hands_on_keys(model, sk, c["keyboard"]),
+           "hands_on_keys_truth": hands_on_keys(truth, c["skeleton"], c["keyboard"]),
+           "hands_at_keys": hands_at_keys(model, sk, c["keyboard"]),
+           "hands_at_keys_truth": hands_at_keys(truth, c["skeleton"], c["keyboard"]),
+           "finite": bool(np.isfinite(model).all())}
+    return row, truth[:, [c["skeleton"].index(j) for j in joints]]
+
+
 def evaluate(artifact: str | Path | None = None, clips: int = 4, seconds: float = 30.0, long_minutes: float = 10.0,
-             progress: bool = True, seed_base: int = SEED_BASE) -> dict[str, Any]:
+             progress: bool = True, seed_base: int = SEED_BASE, clipped_gain: float = CLIPPED_GAIN) -> dict[str, Any]:
     """Every figure of the module docstring, as a dict; the piano clips are of seeds `seed_base` + 0, 1, ...
     (the clipped clip + 50, the long run + 100 on): another base gives a second, disjoint set of unseen music,
-    e.g. one to choose between trainings by and one to report."""
+    e.g. one to choose between trainings by and one to report. `clipped_gain` > 0: each piano clip is also
+    performed hard-clipped at that gain (0: not)."""
     say = print if progress else (lambda *a, **k: None)
     controller = GesturesController.from_artifact(_load(artifact))
     joints = list(controller.joints)
     keyboard = controller.keyboard
     out: dict[str, Any] = {"artifact": str(artifact or GesturesController.default_artifact()), "joints": joints,
-                           "piano": [], "unlike": [], "goals": GOALS,
+                           "piano": [], "clipped": [], "unlike": [], "goals": GOALS, "clipped_gain": clipped_gain,
                            "seed_base": int(seed_base)}
     pooled_truth: list[np.ndarray] = []
-    gt_hands = []
     for k in range(clips):
         c = piano_clip(seed_base + k, seconds)
         t0 = time.perf_counter()
-        rot, lp, sk = perform(c["audio"], artifact)
-        cols = [sk.index(j) for j in joints]
-        model = world(sk, lp, rot)
-        truth = world(c["skeleton"], c["positions"], c["rotations"])[: len(model)]
-        gt_cols = [c["skeleton"].index(j) for j in joints]
-        mm, tt = movement(model[:, cols], c["beats"]), movement(truth[:, gt_cols], c["beats"])
-        pooled_truth.append(truth[:, gt_cols])
-        row = {"music": c["name"], "seconds": len(model) / FPS, "model": mm, "truth": tt,
-               "acceleration_ratio": ratio(mm["acceleration_mean"], tt["acceleration_mean"]),
-               "jerk_ratio": ratio(mm["jerk_mean"], tt["jerk_mean"]),
-               "beat_alignment_ratio": ratio(mm["beat_alignment"], tt["beat_alignment"]),
-               "hands_on_keys": hands_on_keys(model, sk, c["keyboard"]),
-               "hands_on_keys_truth": hands_on_keys(truth, c["skeleton"], c["keyboard"]),
-               "hands_at_keys": hands_at_keys(model, sk, c["keyboard"]),
-               "hands_at_keys_truth": hands_at_keys(truth, c["skeleton"], c["keyboard"]),
-               "finite": bool(np.isfinite(model).all())}
-        gt_hands.append(row["hands_on_keys_truth"])
+        row, truth = piano_row(c["name"], c, c["audio"], artifact, joints)
+        pooled_truth.append(truth)
         out["piano"].append(row)
         say(f"  {c['name']}: acc x{row['acceleration_ratio']:.2f} jerk x{row['jerk_ratio']:.2f} "
-            f"BA {mm['beat_alignment']:.3f} / {tt['beat_alignment']:.3f}  hands on {row['hands_on_keys']:.3f} at "
-            f"{row['hands_at_keys']:.3f} / {row['hands_at_keys_truth']:.3f} "
+            f"BA {row['model']['beat_alignment']:.3f} / {row['truth']['beat_alignment']:.3f}  hands on "
+            f"{row['hands_on_keys']:.3f} at {row['hands_at_keys']:.3f} / {row['hands_at_keys_truth']:.3f} "
             f"({time.perf_counter() - t0:.1f} s)")
+        if clipped_gain > 0:
+            loud, _ = piano_row(f"{c['name']} x{clipped_gain:g} clipped", c, clipped(c["audio"], clipped_gain),
+                                artifact, joints)
+            out["clipped"].append(loud)
+            say(f"    hard-clipped x{clipped_gain:g}: acc x{loud['acceleration_ratio']:.2f} jerk "
+                f"x{loud['jerk_ratio']:.2f} BA x{loud['beat_alignment_ratio']:.2f}")
     truth_all = acceleration_jerk(pooled_truth, FPS)
     out["truth_pooled"] = truth_all
     drums, drum_beats = drum_loop(seconds)
@@ -231,7 +252,7 @@ def evaluate(artifact: str | Path | None = None, clips: int = 4, seconds: float 
     unlike = [("drum loop 100 BPM", drums, drum_beats, None), ("chord pad", chord_pad(seconds), None, None),
               ("white-noise bursts", bursts, burst_onsets, None), ("silence", silence, None, None),
               (SILENCE_FROM_ZERO, silence, None, None),
-              ("clipped piano (x8, hard clip)", np.clip(loud["audio"] * 8.0, -1.0, 1.0), loud["beats"], loud)]
+              ("clipped piano (x8, hard clip)", clipped(loud["audio"], 8.0), loud["beats"], loud)]
     for name, audio, beats, clip in unlike:
         rot, lp, sk = perform(audio, artifact, **({"settle_s": 0.0} if name == SILENCE_FROM_ZERO else {}))
         model = world(sk, lp, rot)
@@ -326,6 +347,14 @@ def markdown(r: dict[str, Any], command: str) -> str:
                      f"{_f(p['jerk_ratio'], 2)} | {_f(m['beat_alignment'])} / {_f(t['beat_alignment'])} | "
                      f"{_f(p['beat_alignment_ratio'], 2)} | {_f(p['hands_on_keys'])} / {_f(p['hands_on_keys_truth'])} | "
                      f"{_f(p['hands_at_keys'])} / {_f(p['hands_at_keys_truth'])} |")
+    if r.get("clipped"):
+        lines += ["", f"## The same piano clips, hard-clipped (x{r['clipped_gain']:g}; against each clip's truth)", "",
+                  "| music | acceleration ratio | jerk ratio | beat alignment | ratio (goal >= 0.8) | hands on keys | finite |",
+                  "|---|---|---|---|---|---|---|"]
+        for p in r["clipped"]:
+            lines.append(f"| {p['music']} | {_f(p['acceleration_ratio'], 2)} | {_f(p['jerk_ratio'], 2)} | "
+                         f"{_f(p['model']['beat_alignment'])} / {_f(p['truth']['beat_alignment'])} | "
+                         f"{_f(p['beat_alignment_ratio'], 2)} | {_f(p['hands_on_keys'])} | {p['finite']} |")
     tp = r["truth_pooled"]
     lines += ["", "## Music unlike the generator's (ratios to the pooled truth of the piano clips: "
               f"acceleration {_f(tp['acceleration_mean'], 2)} m/s^2, jerk {_f(tp['jerk_mean'], 1)} m/s^3; the "
@@ -362,13 +391,17 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--clips", type=int, default=4, help="piano clips of unseen seeds (default 4)")
     p.add_argument("--seconds", type=float, default=30.0, help="seconds per clip (default 30)")
     p.add_argument("--long-minutes", type=float, default=10.0, help="minutes of the long run (default 10; 0 skips)")
+    p.add_argument("--clipped-gain", type=float, default=CLIPPED_GAIN,
+                   help=f"each piano clip is also performed amplified by this and hard-clipped (default "
+                        f"{CLIPPED_GAIN:g}; 0 skips)")
     p.add_argument("--seed-base", type=int, default=SEED_BASE,
                    help=f"first piano seed (default {SEED_BASE}; the clipped clip is +50, the long run +100 on)")
     args = p.parse_args(argv)
     import sys
     import torch
     torch.set_grad_enabled(False)
-    report = evaluate(args.artifact, args.clips, args.seconds, args.long_minutes, seed_base=args.seed_base)
+    report = evaluate(args.artifact, args.clips, args.seconds, args.long_minutes, seed_base=args.seed_base,
+                      clipped_gain=args.clipped_gain)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     command = "python -m neuropuppet.controllers.gestures.quality " + " ".join(sys.argv[1:] if argv is None else argv)
@@ -378,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-__all__ = ["evaluate", "perform", "movement", "hands_on_keys", "hands_at_keys", "drum_loop", "chord_pad", "noise_bursts", "piano_clip",
+__all__ = ["evaluate", "perform", "piano_row", "clipped", "movement", "hands_on_keys", "hands_at_keys", "drum_loop", "chord_pad", "noise_bursts", "piano_clip",
            "markdown", "main"]
 
 

@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 
 from neuropuppet.controllers.gestures import GesturesController
-from neuropuppet.controllers.gestures.quality import (RATE, SEED_BASE, chord_pad, drum_loop, hands_at_keys, hands_on_keys,
-                                                     long_run, movement, noise_bursts, perform, piano_clip, world)
+from neuropuppet.controllers.gestures.quality import (RATE, SEED_BASE, chord_pad, clipped, drum_loop, evaluate, hands_at_keys,
+                                                     hands_on_keys, long_run, markdown, movement, noise_bursts, perform,
+                                                     piano_clip, world)
 from neuropuppet.keyboard import DEFAULT_KEYBOARD
 from neuropuppet.motion.synth.biped import biped_skeleton
 
@@ -69,6 +70,19 @@ def test_bad_music_gives_finite_performances(tiny):
     for audio in (loud, np.zeros(RATE * 2, np.float32), np.random.default_rng(0).uniform(-1, 1, RATE * 2)):
         rot, lp, sk = perform(audio.astype(np.float32), tiny)
         assert len(rot) == len(audio) * 60 // RATE and np.isfinite(world(sk, lp, rot)).all()
+
+
+def test_the_report_performs_each_piano_clip_clean_and_hard_clipped(tiny):
+    audio = piano_clip(SEED_BASE, 3.0)["audio"]
+    loud = clipped(audio, 8.0)
+    assert np.abs(loud).max() == 1.0 and np.mean(np.abs(loud) == 1.0) > 0.01
+    np.testing.assert_allclose(loud[np.abs(audio * 8) < 1], (audio * 8)[np.abs(audio * 8) < 1], rtol=1e-6)
+    report = evaluate(tiny, clips=1, seconds=4.0, long_minutes=0, progress=False)
+    (clean,), (hard,) = report["piano"], report["clipped"]
+    assert hard["music"] == "piano seed 91000 x8 clipped" and hard["truth"] == clean["truth"]   # the same score
+    assert hard["model"]["jerk_mean"] != clean["model"]["jerk_mean"]                          # heard otherwise
+    assert np.isfinite(hard["jerk_ratio"]) and hard["finite"]
+    assert "## The same piano clips, hard-clipped (x8" in markdown(report, "cmd")
 
 
 def test_shipped_model_keeps_the_beat_on_a_held_out_clip():
