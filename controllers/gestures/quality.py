@@ -55,6 +55,7 @@ from neuropuppet.audio.features import AudioFeatureSource
 from neuropuppet.keyboard import Keyboard
 from neuropuppet.motion.kinematics import forward_kinematics
 from neuropuppet.motion.metrics import acceleration_jerk, beat_alignment, motion_beats
+from neuropuppet.motion.synth.piano_music import overdrive
 from neuropuppet.runtime import Runtime
 
 from .controller import GesturesController
@@ -187,11 +188,6 @@ def ratio(a: float, b: float) -> float:
     return float(a / b) if b and np.isfinite(a) and np.isfinite(b) else float("nan")
 
 
-def clipped(audio: np.ndarray, gain: float) -> np.ndarray:
-    """`audio` amplified by `gain` and hard-clipped at full scale (an overdriven recording)."""
-    return np.clip(np.asarray(audio, np.float32) * np.float32(gain), -1.0, 1.0)
-
-
 def piano_row(name: str, c: dict[str, Any], audio: np.ndarray, artifact: str | Path | None,
               joints: list[str]) -> tuple[dict[str, Any], np.ndarray]:
     """The controller's performance of `audio` (clip `c`'s music, as is or altered) against `c`'s ground truth:
@@ -238,7 +234,7 @@ def evaluate(artifact: str | Path | None = None, clips: int = 4, seconds: float 
             f"{row['hands_on_keys']:.3f} at {row['hands_at_keys']:.3f} / {row['hands_at_keys_truth']:.3f} "
             f"({time.perf_counter() - t0:.1f} s)")
         if clipped_gain > 0:
-            loud, _ = piano_row(f"{c['name']} x{clipped_gain:g} clipped", c, clipped(c["audio"], clipped_gain),
+            loud, _ = piano_row(f"{c['name']} x{clipped_gain:g} clipped", c, overdrive(c["audio"], clipped_gain),
                                 artifact, joints)
             out["clipped"].append(loud)
             say(f"    hard-clipped x{clipped_gain:g}: acc x{loud['acceleration_ratio']:.2f} jerk "
@@ -252,7 +248,7 @@ def evaluate(artifact: str | Path | None = None, clips: int = 4, seconds: float 
     unlike = [("drum loop 100 BPM", drums, drum_beats, None), ("chord pad", chord_pad(seconds), None, None),
               ("white-noise bursts", bursts, burst_onsets, None), ("silence", silence, None, None),
               (SILENCE_FROM_ZERO, silence, None, None),
-              ("clipped piano (x8, hard clip)", clipped(loud["audio"], 8.0), loud["beats"], loud)]
+              ("clipped piano (x8, hard clip)", overdrive(loud["audio"], 8.0), loud["beats"], loud)]
     for name, audio, beats, clip in unlike:
         rot, lp, sk = perform(audio, artifact, **({"settle_s": 0.0} if name == SILENCE_FROM_ZERO else {}))
         model = world(sk, lp, rot)
@@ -411,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-__all__ = ["evaluate", "perform", "piano_row", "clipped", "movement", "hands_on_keys", "hands_at_keys", "drum_loop", "chord_pad", "noise_bursts", "piano_clip",
+__all__ = ["evaluate", "perform", "piano_row", "movement", "hands_on_keys", "hands_at_keys", "drum_loop", "chord_pad", "noise_bursts", "piano_clip",
            "markdown", "main"]
 
 

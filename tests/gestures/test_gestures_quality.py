@@ -12,11 +12,12 @@ import numpy as np
 import pytest
 
 from neuropuppet.controllers.gestures import GesturesController
-from neuropuppet.controllers.gestures.quality import (RATE, SEED_BASE, chord_pad, clipped, drum_loop, evaluate, hands_at_keys,
+from neuropuppet.controllers.gestures.quality import (RATE, SEED_BASE, chord_pad, drum_loop, evaluate, hands_at_keys,
                                                      hands_on_keys, long_run, markdown, movement, noise_bursts, perform,
                                                      piano_clip, world)
 from neuropuppet.keyboard import DEFAULT_KEYBOARD
 from neuropuppet.motion.synth.biped import biped_skeleton
+from neuropuppet.motion.synth.piano_music import overdrive
 
 from gestures_helpers import tiny_artifact
 
@@ -74,7 +75,7 @@ def test_bad_music_gives_finite_performances(tiny):
 
 def test_the_report_performs_each_piano_clip_clean_and_hard_clipped(tiny):
     audio = piano_clip(SEED_BASE, 3.0)["audio"]
-    loud = clipped(audio, 8.0)
+    loud = overdrive(audio, 8.0)
     assert np.abs(loud).max() == 1.0 and np.mean(np.abs(loud) == 1.0) > 0.01
     np.testing.assert_allclose(loud[np.abs(audio * 8) < 1], (audio * 8)[np.abs(audio * 8) < 1], rtol=1e-6)
     report = evaluate(tiny, clips=1, seconds=4.0, long_minutes=0, progress=False)

@@ -67,7 +67,7 @@ from .common import FPS, save_npz, write_motion_bvh
 from .music import SAMPLE_RATE, frame_rms, write_wav
 from .piano_motion import perform
 from .piano_music import (LEAD_IN_RANGE, NOTE_COLUMNS, TAIL_S, TEMPO_RANGE, check_drive_range, compose,
-                          loudness_per_frame, render_audio)
+                          loudness_per_frame, overdrive, render_audio)
 
 TIMBRE_COLUMNS = ("brightness", "decay", "inharmonicity", "hammer", "gain")
 
@@ -89,7 +89,7 @@ def generate_clip(rng: np.random.Generator, frames: int, fps: int = FPS, keyboar
     gain = 1.0
     if drive is not None:
         gain = float(np.exp(rng.uniform(np.log(drive[0]), np.log(drive[1]))))
-        audio = np.clip(audio * gain, -1.0, 1.0)
+        audio = overdrive(audio, gain)
     tb = score.timbre
     labels = {
         "notes": score.notes, "note_columns": np.array(NOTE_COLUMNS),

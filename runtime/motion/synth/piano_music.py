@@ -86,6 +86,12 @@ def check_drive_range(drive_range: tuple[float, float] | None) -> tuple[float, f
     return low, high
 
 
+def overdrive(audio: np.ndarray, gain: float) -> np.ndarray:
+    """`audio` amplified by `gain` and hard-clipped at full scale (an overdriven recording), in its own dtype."""
+    audio = np.asarray(audio)
+    return np.clip(audio * audio.dtype.type(gain), -1.0, 1.0)
+
+
 def check_silence(lead_in_range: tuple[float, float], tail_s: float) -> tuple[float, float, float]:
     """(low, high, tail) of a lead-in range and a tail (s); NeuropuppetError naming the bad value."""
     try:
