@@ -136,6 +136,22 @@ def test_beat_weights_peak_on_the_labelled_beats() -> None:
     assert not beat_weights(np.zeros(0), times, 0.05).any()                     # an unlabelled clip: no term
 
 
+def test_beat_weights_hold_for_beat_hold_of_a_beat_after_each_beat() -> None:
+    from neuropuppet.trainers.gestures.dataset import beat_weights
+    times = np.arange(0, 3.0, 1 / 60)
+    w = beat_weights(np.array([1.0, 2.0]), times, 0.05, hold=0.1)
+    np.testing.assert_allclose(w[60:67], 1.0, atol=1e-6)                        # the beat and 0.1 beat (s) after it
+    np.testing.assert_allclose(w[69], np.exp(-0.5), rtol=1e-4)                  # one sigma past the hold
+    np.testing.assert_allclose(w[57], np.exp(-0.5), rtol=1e-4)                  # before the beat: as without
+    np.testing.assert_allclose(w[:57], beat_weights(np.array([1.0, 2.0]), times, 0.05)[:57], atol=1e-7)
+    assert w[0] < 1e-6 and w[100] < 1e-6
+    half = beat_weights(np.array([1.0, 1.5, 2.0]), times, 0.05, hold=0.2)      # beats 0.5 s apart: a 0.1 s hold
+    np.testing.assert_allclose(half[[60, 66, 90, 96, 120, 126]], 1.0, atol=1e-6)
+    assert half[72] < 0.2
+    with pytest.raises(ConfigError, match="beat_hold"):
+        GesturesTrainer(GesturesTrainConfig(beat_hold=-0.1), workdir=Path("unused"))
+
+
 def test_beat_loss_weighs_the_velocity_error_at_the_beats_only() -> None:
     from neuropuppet.controllers.gestures.network import GesturesNet
     from neuropuppet.training.sequences import SequenceBatch

@@ -50,6 +50,7 @@ class GesturesTrainConfig(TrainingConfig):
     jerk_weight: float = 0.0            # weight of the third differences' MSE
     beat_weight: float = 0.0            # weight of the first differences' MSE at the labelled music beats
     beat_sigma: float = 0.05            # s: a frame d from the nearest beat weighs exp(-d^2 / (2 sigma^2)) there
+    beat_hold: float = 0.0              # beats: ... d measured from [beat, beat + beat_hold x its period]
     epochs: int = 200
     eval_every: int = 100
     checkpoint_every: int = 500

@@ -110,15 +110,20 @@ def clip_features(wav: Path, frames: int, fps: float, cache: Path | None = None)
     return values, info
 
 
-def beat_weights(beats: np.ndarray, times: np.ndarray, sigma: float) -> np.ndarray:
-    """Per frame at `times` (s), exp(-d^2 / (2 sigma^2)) with d the distance to the nearest of `beats` (s):
-    1 on a beat, ~0 a few sigma away; float32 zeros when there are no beats (an unlabelled clip)."""
+def beat_weights(beats: np.ndarray, times: np.ndarray, sigma: float, hold: float = 0.0) -> np.ndarray:
+    """Per frame at `times` (s), exp(-d^2 / (2 sigma^2)) with d the distance to the nearest interval
+    [b, b + hold x the beat's period] of the `beats` b (s): 1 on a beat and for `hold` of a beat after it,
+    ~0 a few sigma away; float32 zeros when there are no beats (an unlabelled clip)."""
     times = np.asarray(times, np.float64)
     beats = np.sort(np.asarray(beats, np.float64).reshape(-1))
     if beats.size == 0:
         return np.zeros(len(times), np.float32)
-    at = np.clip(np.searchsorted(beats, times), 1, max(beats.size - 1, 1))
-    d = np.minimum(np.abs(times - beats[at - 1]), np.abs(times - beats[np.minimum(at, beats.size - 1)]))
+    periods = np.diff(beats, append=beats[-1] + (beats[-1] - beats[-2] if beats.size > 1 else 0.0))
+    at = np.searchsorted(beats, times, side="right")                 # beats[at - 1] <= t < beats[at]
+    prev = np.maximum(at - 1, 0)
+    since = np.where(at > 0, np.maximum(times - beats[prev] - hold * periods[prev], 0.0), np.inf)
+    until = np.where(at < beats.size, beats[np.minimum(at, beats.size - 1)] - times, np.inf)
+    d = np.minimum(since, until)
     return np.exp(-d * d / (2.0 * sigma * sigma)).astype(np.float32)
 
 

@@ -72,6 +72,8 @@ class GesturesTrainer(TrainerBase):
         self.groups = feature_groups(c.features)
         if not c.beat_sigma > 0:
             raise ConfigError(f"gestures config: beat_sigma must be positive, got {c.beat_sigma}")
+        if not 0.0 <= c.beat_hold < 1.0:
+            raise ConfigError(f"gestures config: beat_hold must be within 0..1 beats, got {c.beat_hold}")
         if not 0 < c.lr_final <= 1:
             raise ConfigError(f"gestures config: lr_final must be in (0, 1], got {c.lr_final}")
         if c.slow_minutes > 0:
@@ -143,7 +145,8 @@ class GesturesTrainer(TrainerBase):
             clip = int(ds.clip[r[0]])
             frames = (r - starts[clip]) / ds.fps
             out.append({"x": torch.from_numpy(ds.features[r]), "y": torch.from_numpy(ds.rot6d[r]),
-                        "b": torch.from_numpy(beat_weights(ds.beats[clip], frames, self.config.beat_sigma))})
+                        "b": torch.from_numpy(beat_weights(ds.beats[clip], frames, self.config.beat_sigma,
+                                                                       self.config.beat_hold))})
         return out
 
     def setup(self, ds: GesturesDataset, split: Split) -> Setup:
@@ -169,8 +172,8 @@ class GesturesTrainer(TrainerBase):
         """MSE of the normalised 6D rotations + velocity_weight x the MSE of their first differences (frame to
         frame) + acceleration_weight x the MSE of their second differences + jerk_weight x that of their third,
         each against the data's; + beat_weight x the first differences' MSE at the music beats (each frame
-        weighted by `beat_weights`, the mean over those weights): the motion at the beat (still on the press
-        and the nod, moving between) is what beat alignment measures, and a plain MSE blurs it."""
+        weighted by `beat_weights`, on the beat and `beat_hold` of a beat after it, the mean over those weights):
+        the motion at the beat (still on the press and the nod, moving between) is what beat alignment measures, and a plain MSE blurs it."""
         inner = module.module if hasattr(module, "module") else module
         net = inner.net
         h, c = batch.state if batch.state is not None else (None, None)
