@@ -67,7 +67,7 @@ HANDS = ("LeftHand", "RightHand")
 NEAR_KEYS_M = 0.25
 SILENCE_FROM_ZERO = "silence, zero start state"
 CLIPPED_GAIN = 8.0
-"""Gain before the hard clip of the piano clips' overdriven versions."""
+"""Gain before the hard clip: of the clipped clip among the unlike music, and the default of `--clipped-gain`."""
 GOALS = {"acceleration_ratio": (0.5, 2.0), "jerk_ratio": (0.5, 2.0), "beat_alignment_ratio": 0.8}
 
 
@@ -248,7 +248,8 @@ def evaluate(artifact: str | Path | None = None, clips: int = 4, seconds: float 
     unlike = [("drum loop 100 BPM", drums, drum_beats, None), ("chord pad", chord_pad(seconds), None, None),
               ("white-noise bursts", bursts, burst_onsets, None), ("silence", silence, None, None),
               (SILENCE_FROM_ZERO, silence, None, None),
-              ("clipped piano (x8, hard clip)", overdrive(loud["audio"], 8.0), loud["beats"], loud)]
+              (f"clipped piano (x{CLIPPED_GAIN:g}, hard clip)", overdrive(loud["audio"], CLIPPED_GAIN), loud["beats"],
+               loud)]
     for name, audio, beats, clip in unlike:
         rot, lp, sk = perform(audio, artifact, **({"settle_s": 0.0} if name == SILENCE_FROM_ZERO else {}))
         model = world(sk, lp, rot)

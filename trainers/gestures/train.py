@@ -146,7 +146,7 @@ class GesturesTrainer(TrainerBase):
             frames = (r - starts[clip]) / ds.fps
             out.append({"x": torch.from_numpy(ds.features[r]), "y": torch.from_numpy(ds.rot6d[r]),
                         "b": torch.from_numpy(beat_weights(ds.beats[clip], frames, self.config.beat_sigma,
-                                                                       self.config.beat_hold))})
+                                                           self.config.beat_hold))})
         return out
 
     def setup(self, ds: GesturesDataset, split: Split) -> Setup:
@@ -173,7 +173,8 @@ class GesturesTrainer(TrainerBase):
         frame) + acceleration_weight x the MSE of their second differences + jerk_weight x that of their third,
         each against the data's; + beat_weight x the first differences' MSE at the music beats (each frame
         weighted by `beat_weights`, on the beat and `beat_hold` of a beat after it, the mean over those weights):
-        the motion at the beat (still on the press and the nod, moving between) is what beat alignment measures, and a plain MSE blurs it."""
+        the motion at the beat (still on the press and the nod, moving between) is what beat alignment
+        measures, and a plain MSE blurs it."""
         inner = module.module if hasattr(module, "module") else module
         net = inner.net
         h, c = batch.state if batch.state is not None else (None, None)
