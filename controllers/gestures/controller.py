@@ -22,7 +22,10 @@ Each tick, for N performers at once:
   3. the pose: the seated base pose of the artifact (`rest_pose`: hips on the bench, legs bent) with the
      network's joints written over it; as a layer, the network's joints over the body below (its bone
      lengths kept), and the piano hidden
-  4. smoothing (`neuropuppet.motion.rotation_filter`): a one-pole low-pass of the written rotations,
+  4. rest on silence (`silence_rest.py`): after `rest_after_s` (REST_AFTER_S) of music under -60 dB RMS the
+     written joints blend over 0.5 s into the network's own pose after SETTLE_S of silence, and back to
+     the network's within 0.1 s of the next sound; with sound the network's pose passes unchanged
+  5. smoothing (`neuropuppet.motion.rotation_filter`): a one-pole low-pass of the written rotations,
      `smoothing_hz` per joint; by default SMOOTHING_HZ on the torso, neck, head, shoulders and upper arms
      and none on the forearms, hands and fingers (the presses stay sharp). The network's frame-to-frame
      jitter gave the upper spine and upper arms 12-23x the data's jerk, the head 5-17x (unseen seeds
@@ -32,7 +35,8 @@ Outputs: `props` (`neuropuppet.props`): the keyboard, its body and the bench (`p
 artifact's `neuropuppet.keyboard.Keyboard`), shown alone, hidden as a layer.
 Options: spacing (metres between performers side by side, default the keyboard's width + 0.4);
 smoothing_hz (a cut-off in Hz for every written joint, a {joint: Hz} mapping over the default, or 0 for
-none); settle_s (seconds of silence heard before the start, default SETTLE_S; 0 for the zero state); engine
+none); settle_s (seconds of silence heard before the start, default SETTLE_S; 0 for the zero state);
+rest_after_s (seconds of silence before the rest of step 4, default REST_AFTER_S; 0 or None: off); engine
 ("auto": on the CPU up to NATIVE_MAX_BATCH performers the compiled tick of native.py, which must
 reproduce the artifact's forward on a probe; larger CPU groups "batched": the artifact's batched LSTM
 with the 6D -> quaternion step compiled; else TorchScript; "torch"; "native").
@@ -53,6 +57,7 @@ from neuropuppet.artifacts import Artifact
 from neuropuppet.audio.features import FEATURE_LAYOUT, FeatureExtractor, FeatureSettings
 from neuropuppet.controller import character_indices
 from neuropuppet.errors import ArtifactError
+from neuropuppet.features import Layout
 from neuropuppet.keyboard import DEFAULT_KEYBOARD, Keyboard
 from neuropuppet.motion.rotation_filter import RotationFilter
 from neuropuppet.motion.rotations_torch import quat_from_yaw
@@ -62,6 +67,7 @@ from neuropuppet.props import props_output
 
 from .native import BatchedTick, NativeTick
 from .piano import piano_props
+from .silence_rest import REST_AFTER_S, SilenceRest, rest_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +127,18 @@ def _settle_seconds(settle_s: Any) -> float:
     return value
 
 
+def _rms_column(extra: dict[str, Any], where: Any) -> int:
+    """The `rms` column of the artifact's feature layout (FEATURE_LAYOUT's where it names none)."""
+    layout = extra.get("feature_layout")
+    if layout is None:
+        return FEATURE_LAYOUT.start("rms")
+    try:
+        return Layout.from_dict(layout).start("rms")
+    except (KeyError, TypeError, ValueError) as e:
+        raise ArtifactError(f"{where}: its feature_layout has no usable 'rms' block ({type(e).__name__}: {e})") \
+            from None
+
+
 def default_music() -> Path | None:
     """The short clip shipped with the project (made by its piano generator), or None where it is absent."""
     for root in (PACKAGE_DIR.parents[1], DEFAULT_DIR):
@@ -147,8 +165,9 @@ class GesturesController:
                  rest_rotations: np.ndarray, hidden: int, layers: int, feature_width: int,
                  keyboard: Keyboard = DEFAULT_KEYBOARD, batch_size: int = 1, device: torch.device | str = "cpu",
                  spacing: float | None = None, smoothing_hz: float | dict[str, float] | None = None,
-                 settle_s: float = SETTLE_S, feature_settings: dict[str, Any] | None = None,
-                 native: NativeTick | None = None, batched: BatchedTick | None = None) -> None:
+                 settle_s: float = SETTLE_S, rest_after_s: float | None = REST_AFTER_S, rms_column: int | None = None,
+                 feature_settings: dict[str, Any] | None = None, native: NativeTick | None = None,
+                 batched: BatchedTick | None = None) -> None:
         if batch_size < 1:
             raise InputError(f"gestures: batch_size must be at least 1, got {batch_size}")
         missing = [j for j in joints if j not in skeleton.names]
@@ -190,8 +209,21 @@ class GesturesController:
                                         torch.zeros(layers, n, hidden, device=dev))
         self._held = torch.zeros(n, int(feature_width), device=dev)        # last finite features per character
         self.settle_s = _settle_seconds(settle_s)
-        if self.settle_s > 0:
-            self.recurrent.start(*self._settled(int(feature_width), layers, hidden, feature_settings))
+        self.rest_after_s = rest_after_seconds(rest_after_s)
+        self._rms_column = FEATURE_LAYOUT.start("rms") if rms_column is None else int(rms_column)
+        if not 0 <= self._rms_column < int(feature_width):
+            raise ArtifactError(f"gestures: the features' rms column {self._rms_column} is outside their "
+                                f"{feature_width} columns")
+        self._held_rms = self._held[:, self._rms_column]                   # a view: the held features' RMS
+        self.rest: SilenceRest | None = None
+        if self.settle_s > 0 or self.rest_after_s is not None:
+            settle = self.settle_s if self.settle_s > 0 else SETTLE_S
+            h0, c0, settled_pose = self._settled(int(feature_width), layers, hidden, feature_settings, settle)
+            if self.settle_s > 0:
+                self.recurrent.start(h0, c0)
+            if self.rest_after_s is not None:
+                self.rest = SilenceRest(settled_pose.expand(n, -1, -1).contiguous(), written, 1.0 / TICK_RATE,
+                                        after_s=self.rest_after_s)
         self.smoothing = RotationFilter(n, written, smoothing_cutoffs(self.joints, smoothing_hz), 1.0 / TICK_RATE, dev)
         self._shown = torch.ones(n, 1, device=dev)
         self._hidden = torch.zeros(n, 1, device=dev)
@@ -250,7 +282,7 @@ class GesturesController:
         return cls(artifact.module, skeleton=skeleton, joints=joints, rest_root=rest_root,
                    rest_rotations=rest_rotations, hidden=hidden, layers=layers, feature_width=width,
                    keyboard=keyboard, batch_size=batch_size, device=dev, native=native, batched=batched,
-                   feature_settings=settings, **options)
+                   feature_settings=settings, rms_column=_rms_column(extra, where), **options)
 
     def place(self, positions: torch.Tensor | np.ndarray, yaw: torch.Tensor | np.ndarray | None = None) -> None:
         """Seat the performers at world (x, z) positions [N, 2] (and headings [N], radians; 0 faces +Z)."""
@@ -272,10 +304,14 @@ class GesturesController:
             self.recurrent.reset()
             self._held.zero_()
             self.smoothing.reset()
+            if self.rest is not None:
+                self.rest.reset()
             return
         idx = character_indices(indices, self.batch_size, self.name)
         self.recurrent.reset(idx)
         self.smoothing.reset(idx)
+        if self.rest is not None:
+            self.rest.reset(idx)
         rows = torch.tensor(idx, dtype=torch.long, device=self.device)
         self._held[rows] = 0.0
 
@@ -297,7 +333,7 @@ class GesturesController:
         below = inputs.get("pose_below")
         pose = self._pose if below is None else self._over(below)
         self._write(pose.local_rotations, rotations)
-        self.smoothing(pose.local_rotations)
+        self._rest_and_smooth(pose.local_rotations)
         pose.extras["props"] = self._shown if below is None else self._hidden
         return pose
 
@@ -310,7 +346,7 @@ class GesturesController:
         pose = self._pose if below is None else self._over(below)
         self.native(x.numpy(), self._held.numpy(), self.recurrent.h.numpy(), self.recurrent.c.numpy(),
                     self._written_np, pose.local_rotations.numpy())
-        self.smoothing(pose.local_rotations)
+        self._rest_and_smooth(pose.local_rotations)
         pose.extras["props"] = self._shown if below is None else self._hidden
         return pose
 
@@ -322,16 +358,22 @@ class GesturesController:
         h, c = self.batched(x, self.recurrent.h, self.recurrent.c, self._written_np, pose.local_rotations.numpy())
         self.recurrent.h.copy_(h)
         self.recurrent.c.copy_(c)
-        self.smoothing(pose.local_rotations)
+        self._rest_and_smooth(pose.local_rotations)
         pose.extras["props"] = self._shown if below is None else self._hidden
         return pose
 
     # -- helpers ---------------------------------------------------------------------------------
+    def _rest_and_smooth(self, local_rotations: torch.Tensor) -> None:
+        """Steps 4 and 5 of the tick (module docstring): the rest on silence, then the smoothing."""
+        if self.rest is not None:
+            self.rest(local_rotations, self._held_rms)
+        self.smoothing(local_rotations)
+
     @torch.no_grad()
-    def _settled(self, width: int, layers: int, hidden: int, feature_settings: dict[str, Any] | None
-                 ) -> tuple[torch.Tensor, torch.Tensor]:
-        """(h, c) [layers, hidden] of the network after `settle_s` of silence from the zero state (one
-        performer's ticks, at load)."""
+    def _settled(self, width: int, layers: int, hidden: int, feature_settings: dict[str, Any] | None,
+                 seconds: float) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(h, c) [layers, hidden] of the network after `seconds` of silence from the zero state, and its
+        written rotations [1, Jw, 4] on the last of those ticks (one performer's ticks, at load)."""
         settings = FeatureSettings(**feature_settings) if feature_settings else FeatureSettings()
         extractor = FeatureExtractor(1.0 / TICK_RATE, settings)
         hop = np.zeros(int(round(settings.sample_rate / TICK_RATE)), np.float32)
@@ -342,9 +384,12 @@ class GesturesController:
         x = torch.as_tensor(np.asarray(silent, np.float32), device=self.device).reshape(1, width)
         h = torch.zeros(layers, 1, hidden, device=self.device)
         c = torch.zeros_like(h)
-        for _ in range(int(round(self.settle_s * TICK_RATE))):
-            _, h, c = self.network(x, h, c)
-        return h[:, 0], c[:, 0]
+        rotations = self._rest_written[:1]
+        for _ in range(max(int(round(seconds * TICK_RATE)), 1)):
+            rotations, h, c = self.network(x, h, c)
+        if not bool(torch.isfinite(rotations).all()):
+            rotations = self._rest_written[:1]
+        return h[:, 0], c[:, 0], rotations
 
     def _over(self, below: PoseBatch) -> PoseBatch:
         """As a layer: the body's pose beneath, with rotations of its own for the network to write into."""
@@ -381,6 +426,8 @@ class GesturesController:
         rows = torch.nonzero(bad).flatten().tolist()
         self.recurrent.reset(rows)
         self.smoothing.reset(rows)
+        if self.rest is not None:
+            self.rest.reset(rows)
         return torch.where(bad.view(-1, 1, 1), self._rest_written, q)
 
 

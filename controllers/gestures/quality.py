@@ -31,9 +31,11 @@ Metrics (`neuropuppet.motion.metrics`; x_t world positions of the network's uppe
                        "at the keys": also at most 0.25 m above the surface and over the keys along z
                        (0.1 m before the fronts to the far end), i.e. playing rather than held up
   silence calm         std over the last 2 s of silence of every joint's position (m), and the largest
-                       frame-to-frame move there (m); the controller as shipped starts from its network's
-                       state after 10 s of silence (`settle_s`), so "silence, zero start state" (settle_s=0,
-                       each training clip's start) shows how the network itself comes to rest
+                       frame-to-frame move there (m): 10 s of silence, and a piano clip's first 10 s followed by
+                       6 s of silence. The controller as shipped starts from its network's state after 10 s of
+                       silence (`settle_s`) and rests on silence (`rest_after_s`, `silence_rest.py`); the rows
+                       "the network alone" (settle_s=0, each training clip's start, and rest_after_s=0) show
+                       how the network itself comes to rest
   long run             finite everywhere; per minute the wrists' mean height and the mean joint speed;
                        drift = largest |mean wrist height of a minute - of the first minute| (m);
                        frozen seconds = 1 s windows during sound with joint speed below 1 mm/s
@@ -65,7 +67,10 @@ RATE = 22050
 SEED_BASE = 91000
 HANDS = ("LeftHand", "RightHand")
 NEAR_KEYS_M = 0.25
-SILENCE_FROM_ZERO = "silence, zero start state"
+NETWORK_ALONE = {"settle_s": 0.0, "rest_after_s": 0.0}
+"""Controller options of the rows "..., the network alone": no settling before the start, no rest on silence."""
+SILENCE_AFTER_S = 6.0
+"""Seconds of silence after the piano clip of the row "piano, then silence"."""
 CLIPPED_GAIN = 8.0
 """Gain before the hard clip: of the clipped clip among the unlike music, and the default of `--clipped-gain`."""
 GOALS = {"acceleration_ratio": (0.5, 2.0), "jerk_ratio": (0.5, 2.0), "beat_alignment_ratio": 0.8}
@@ -245,13 +250,17 @@ def evaluate(artifact: str | Path | None = None, clips: int = 4, seconds: float 
     bursts, burst_onsets = noise_bursts(seconds)
     loud = piano_clip(seed_base + 50, min(seconds, 20.0))
     silence = np.zeros(int(min(seconds, 10.0) * RATE), np.float32)
-    unlike = [("drum loop 100 BPM", drums, drum_beats, None), ("chord pad", chord_pad(seconds), None, None),
-              ("white-noise bursts", bursts, burst_onsets, None), ("silence", silence, None, None),
-              (SILENCE_FROM_ZERO, silence, None, None),
+    first = piano_clip(seed_base, seconds)["audio"][: int(min(seconds, 10.0) * RATE)]
+    then_silence = np.concatenate([first, np.zeros(int(SILENCE_AFTER_S * RATE), np.float32)])
+    then = f"piano {min(seconds, 10.0):g} s, then {SILENCE_AFTER_S:g} s of silence"
+    unlike = [("drum loop 100 BPM", drums, drum_beats, None, {}), ("chord pad", chord_pad(seconds), None, None, {}),
+              ("white-noise bursts", bursts, burst_onsets, None, {}), ("silence", silence, None, None, {}),
+              ("silence, the network alone", silence, None, None, NETWORK_ALONE),
+              (then, then_silence, None, None, {}), (f"{then}, the network alone", then_silence, None, None, NETWORK_ALONE),
               (f"clipped piano (x{CLIPPED_GAIN:g}, hard clip)", overdrive(loud["audio"], CLIPPED_GAIN), loud["beats"],
-               loud)]
-    for name, audio, beats, clip in unlike:
-        rot, lp, sk = perform(audio, artifact, **({"settle_s": 0.0} if name == SILENCE_FROM_ZERO else {}))
+               loud, {})]
+    for name, audio, beats, clip, options in unlike:
+        rot, lp, sk = perform(audio, artifact, **options)
         model = world(sk, lp, rot)
         cols = [sk.index(j) for j in joints]
         mm = movement(model[:, cols], beats)
@@ -267,7 +276,7 @@ def evaluate(artifact: str | Path | None = None, clips: int = 4, seconds: float 
                "hands_on_keys": hands_on_keys(model, sk, keyboard), "hands_at_keys": hands_at_keys(model, sk, keyboard)}
         if clip is not None:
             row["beat_alignment_ratio"] = ratio(mm["beat_alignment"], reference["beat_alignment"])
-        if name in ("silence", SILENCE_FROM_ZERO):
+        if "silence" in name:
             tail = model[-2 * FPS:]
             row["silence_std_m"] = float(tail.std(axis=0).max())
             row["silence_max_step_m"] = float(np.abs(np.diff(tail, axis=0)).max())

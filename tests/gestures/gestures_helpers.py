@@ -72,3 +72,27 @@ def write_music(path: Path, seconds: float = 3.0, rate: int = 22050, seed: int =
     y = y.astype(np.float32)
     soundfile.write(path, np.stack([y] * channels, -1) if channels > 1 else y, rate)
     return path
+
+
+class RestlessGestures(nn.Module):
+    """A network that never holds still: every written joint sways about x at 1.3 Hz whatever it hears
+    (its c state counts the seconds), for tests of the rest on silence."""
+
+    def __init__(self, joints: int) -> None:
+        super().__init__()
+        self.joints = joints
+
+    def forward(self, features: torch.Tensor, h: torch.Tensor, c: torch.Tensor
+                ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        c1 = c + 1.0 / 60.0
+        half = 0.1 * torch.sin(2.0 * torch.pi * 1.3 * c1[0, :, :1]) + 0.01 * features[:, 7:8].clamp(0.0, 1.0)
+        q = torch.cat([torch.cos(half), torch.sin(half), torch.zeros_like(half), torch.zeros_like(half)], -1)
+        return q.unsqueeze(1).expand(-1, self.joints, -1).contiguous(), h, c1
+
+
+def restless_artifact(path: Path) -> Path:
+    """`tiny_artifact`'s format with `RestlessGestures` as the network."""
+    tiny_artifact(path)
+    from neuropuppet.artifacts import load_artifact
+    meta = load_artifact(path, controller="gestures", device="cpu").metadata
+    return save_artifact(RestlessGestures(len(meta.extra["joints"])), path, meta)
