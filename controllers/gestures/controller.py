@@ -23,7 +23,7 @@ Each tick, for N performers at once:
      network's joints written over it; as a layer, the network's joints over the body below (its bone
      lengths kept), and the piano hidden
   4. rest on silence (`silence_rest.py`): after `rest_after_s` (REST_AFTER_S) of music under -60 dB RMS the
-     written joints blend over 0.5 s into the network's own pose after SETTLE_S of silence, and back to
+     written joints blend over 0.5 s into the network's own pose after settle_s (SETTLE_S where 0) of silence, back to
      the network's within 0.1 s of the next sound; with sound the network's pose passes unchanged
   5. smoothing (`neuropuppet.motion.rotation_filter`): a one-pole low-pass of the written rotations,
      `smoothing_hz` per joint; by default SMOOTHING_HZ on the torso, neck, head, shoulders and upper arms

@@ -256,7 +256,8 @@ def evaluate(artifact: str | Path | None = None, clips: int = 4, seconds: float 
     unlike = [("drum loop 100 BPM", drums, drum_beats, None, {}), ("chord pad", chord_pad(seconds), None, None, {}),
               ("white-noise bursts", bursts, burst_onsets, None, {}), ("silence", silence, None, None, {}),
               ("silence, the network alone", silence, None, None, NETWORK_ALONE),
-              (then, then_silence, None, None, {}), (f"{then}, the network alone", then_silence, None, None, NETWORK_ALONE),
+              (then, then_silence, None, None, {}),
+              (f"{then}, the network alone", then_silence, None, None, NETWORK_ALONE),
               (f"clipped piano (x{CLIPPED_GAIN:g}, hard clip)", overdrive(loud["audio"], CLIPPED_GAIN), loud["beats"],
                loud, {})]
     for name, audio, beats, clip, options in unlike:
