@@ -8,7 +8,7 @@ scalar loops over characters on the shared kernels (`neuropuppet.kernels.recurre
   -> linear read-out -> 6D per joint, denormalised -> Gram-Schmidt -> unit quaternion (Shepperd, w >= 0)
   written into the pose's local rotations
 
-A one-performer tick is the LSTM's matrix-vector products (LSTM-128 over 28 inputs: ~80k
+A one-performer tick is the LSTM's matrix-vector products (LSTM-128 over 28 inputs: ~80k, a second layer ~130k
 multiply-adds) plus a few hundred scalar operations, against ~30 TorchScript calls. `NativeTick.build`
 checks it against the artifact on random input and returns None when they disagree (an artifact whose
 network does something else then runs in TorchScript).

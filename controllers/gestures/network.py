@@ -11,7 +11,7 @@ it (`phase_column`: its index among the columns, -1 if none), becomes sin(2 pi p
 cos(2 pi phase) appended, so a phase of 0.99 sits beside 0.0; then normalised (`x_norm`) and clamped to
 +-`input_clamp` (so any input gives a finite pose). Cell: `neuropuppet.nn.RecurrentLSTM` (`hidden` units, `layers`), then a linear read-out of each
 joint's 6D rotation, normalised by `y_norm`; forward turns them into unit quaternions (Gram-Schmidt).
-Sizes (shipped default): 28 features in, 1 x LSTM-128, 20 joints x 6 out (~90 k parameters).
+Sizes (shipped default): 28 features in, 2 x LSTM-128, 20 joints x 6 out (~229 k parameters).
 """
 from __future__ import annotations
 
