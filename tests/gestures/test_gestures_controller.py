@@ -304,27 +304,35 @@ def test_another_network_layout_runs_in_torchscript(tiny):
         npp.make("gestures", 1, artifact=tiny, engine="native")
 
 
-def test_smoothing_filters_the_torso_not_the_hands_and_can_be_turned_off(tiny):
-    """Default: the torso-to-upper-arm joints low-passed (SMOOTHING_HZ), the forearms and hands as the network
-    wrote them; smoothing_hz=0 is the network's own output; a bad option is one clear error."""
-    from neuropuppet.controllers.gestures.controller import SMOOTHING_HZ, default_smoothing
+def test_smoothing_filters_the_torso_strongly_the_hands_lightly_and_can_be_turned_off(tiny):
+    """Default: the torso-to-upper-arm joints low-passed at SMOOTHING_HZ, the forearms and hands at the higher
+    HAND_SMOOTHING_HZ (less lag, less cut); a {joint: 0} mapping leaves a joint as the network wrote it;
+    smoothing_hz=0 is the network's own output; a bad option is one clear error."""
+    from neuropuppet.controllers.gestures.controller import HAND_SMOOTHING_HZ, SMOOTHING_HZ, default_smoothing
     smooth, raw = npp.make("gestures", 2, artifact=tiny), npp.make("gestures", 2, artifact=tiny, smoothing_hz=0)
     table = default_smoothing(smooth.joints)
-    assert table["Spine"] == SMOOTHING_HZ and table["LeftHand"] == 0.0 and table["RightForeArm"] == 0.0
+    assert table["Spine"] == SMOOTHING_HZ and table["LeftHand"] == table["RightForeArm"] == HAND_SMOOTHING_HZ
+    assert HAND_SMOOTHING_HZ > SMOOTHING_HZ
+    hand_names = [j for j in smooth.joints if table[j] == HAND_SMOOTHING_HZ]
+    sharp = npp.make("gestures", 2, artifact=tiny, smoothing_hz={j: 0.0 for j in hand_names})
     sk = smooth.skeleton
-    torso = [sk.index(j) for j in smooth.joints if table[j] > 0]
-    hands = [sk.index(j) for j in smooth.joints if table[j] == 0]
+    torso = [sk.index(j) for j in smooth.joints if table[j] == SMOOTHING_HZ]
+    hands = [sk.index(j) for j in hand_names]
     g = torch.Generator().manual_seed(1)
-    a, b = [], []
+    a, b, c = [], [], []
     for k in range(90):
         x = torch.randn(2, 28, generator=g) * 3.0
         a.append(smooth.step(TickInputs(1 / 60, k, audio_features=x.clone())).local_rotations.clone().numpy())
         b.append(raw.step(TickInputs(1 / 60, k, audio_features=x.clone())).local_rotations.clone().numpy())
-    a, b = np.stack(a), np.stack(b)
+        c.append(sharp.step(TickInputs(1 / 60, k, audio_features=x.clone())).local_rotations.clone().numpy())
+    a, b, c = np.stack(a), np.stack(b), np.stack(c)
     np.testing.assert_array_equal(a[0], b[0])                                   # the first tick: as written
-    np.testing.assert_allclose(a[:, :, hands], b[:, :, hands], atol=1e-6)
+    np.testing.assert_allclose(c[:, :, hands], b[:, :, hands], atol=1e-6)       # {joint: 0}: unfiltered
+    np.testing.assert_allclose(c[:, :, torso], a[:, :, torso], atol=1e-6)       # the rest of the default kept
     jerk = lambda q: np.abs(np.diff(q * np.sign(q[..., :1]), 3, axis=0)).mean()
     assert jerk(a[:, :, torso]) < 0.6 * jerk(b[:, :, torso])
+    assert jerk(a[:, :, hands]) < jerk(b[:, :, hands])
+    assert jerk(a[:, :, hands]) / jerk(b[:, :, hands]) > jerk(a[:, :, torso]) / jerk(b[:, :, torso])
     with pytest.raises(npp.NeuropuppetError, match="does not write"):
         npp.make("gestures", 1, artifact=tiny, smoothing_hz={"LeftFoot": 3.0})
     with pytest.raises(npp.NeuropuppetError, match="finite"):
