@@ -434,4 +434,5 @@ class GesturesController:
         return torch.where(bad.view(-1, 1, 1), self._rest_written, q)
 
 
-__all__ = ["GesturesController", "UPPER_BODY", "default_music", "default_smoothing", "SMOOTHING_HZ", "HAND_SMOOTHING_HZ", "SETTLE_S"]
+__all__ = ["GesturesController", "UPPER_BODY", "default_music", "default_smoothing", "SMOOTHING_HZ",
+           "HAND_SMOOTHING_HZ", "SETTLE_S"]
